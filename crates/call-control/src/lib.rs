@@ -1,0 +1,1 @@
+//! Sans-IO per-call B2BUA: legs, bridge, hold, hangup causes.

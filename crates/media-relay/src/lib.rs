@@ -1,0 +1,1 @@
+//! Shell: RTP port pool and per-call relay tasks.

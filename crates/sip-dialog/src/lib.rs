@@ -1,0 +1,1 @@
+//! Sans-IO SIP dialogs (RFC 3261 §12), session timers (RFC 4028) and digest authentication (RFC 7616, RFC 8760).

@@ -1,0 +1,1 @@
+//! Shell: UDP/TCP SIP sockets and stream framing, drives sip-transaction.
