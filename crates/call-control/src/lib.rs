@@ -1,1 +1,12 @@
-//! Sans-IO per-call B2BUA: legs, bridge, hold, hangup causes.
+//! Sans-IO per-call B2BUA: legs, bridge, hold, hangup causes; plus the routing pieces a
+//! call needs before it starts (dial plan, trunk health) [TEL-1, TEL-2, TEL-4, TEL-5].
+
+mod call;
+mod confirmed;
+pub mod dial_plan;
+pub mod io;
+mod legs;
+mod setup;
+pub mod trunk;
+
+pub use call::{ALLOW, Call};

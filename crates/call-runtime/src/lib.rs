@@ -1,1 +1,125 @@
-//! Shell: a task per call driving call-control; registrar and trunks; wires the shells.
+//! Shell: the SIP core task (transactions, registrar, digest, trunks, routing) and a
+//! task per call driving `call-control`; wires the transport and media shells.
+
+mod call_task;
+pub mod config;
+mod sip_core;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use call_control::io::{CallConfig, ReqRef};
+use call_control::trunk::Trunks;
+use media_relay::MediaRelay;
+use sdp_offer_answer::Capabilities;
+use sip_dialog::auth::{DigestAlgorithm, DigestConfig, DigestServer};
+use sip_dialog::session_timer::SessionTimerConfig;
+use sip_message::{Limits, Request, Response, Uri};
+use sip_registrar::{Registrar, RegistrarConfig};
+use sip_transaction::{Endpoint, Peer, ServerTxId};
+use sip_transport::SipTransport;
+use tokio::sync::mpsc;
+
+pub use config::{AgentAccount, RuntimeConfig, SipTimers};
+
+/// Failures at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error(transparent)]
+    Transport(#[from] sip_transport::TransportError),
+}
+
+/// Our number for a call (never its Call-ID: that is personal data in logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct CallKey(pub(crate) u64);
+
+/// What call tasks ask of the SIP core task.
+#[derive(Debug)]
+pub(crate) enum CoreCmd {
+    Respond { tx: ServerTxId, response: Response },
+    Send { call: CallKey, req: ReqRef, request: Request, to: Peer },
+    SendAck { request: Request, to: Peer },
+    Cancel { call: CallKey, req: ReqRef },
+    /// Leg B's Call-ID, so in-dialog requests from the callee reach the call.
+    Register { call: CallKey, call_id: String },
+    TrunkResult { trunk: usize, destination: SocketAddr, ok: bool },
+    Gone { call: CallKey },
+}
+
+/// Read-only state shared by every task.
+pub(crate) struct Shared {
+    pub(crate) cfg: RuntimeConfig,
+    pub(crate) call_config: CallConfig,
+    pub(crate) relay: MediaRelay,
+}
+
+/// The running engine's SIP and media side.
+#[derive(Clone)]
+pub struct Runtime {
+    sip_addr: SocketAddr,
+    relay: MediaRelay,
+}
+
+impl Runtime {
+    /// Binds the SIP sockets and starts the SIP core task.
+    pub async fn start(cfg: RuntimeConfig) -> Result<Runtime, RuntimeError> {
+        let (inbound_tx, inbound_rx) = mpsc::channel(10_000);
+        let (cmd_tx, cmd_rx) = mpsc::channel::<CoreCmd>(10_000);
+        let transport = SipTransport::start(cfg.sip_listen, Limits::default(), inbound_tx).await?;
+        let local = transport.local_addr();
+        let mut tcfg = sip_transaction::Config::new(local);
+        tcfg.t1 = cfg.timers.t1;
+        tcfg.t2 = cfg.timers.t2;
+        tcfg.t4 = cfg.timers.t4;
+        tcfg.user_agent = Some(concat!("centralino/", env!("CARGO_PKG_VERSION")).to_owned());
+        let endpoint = Endpoint::new(tcfg, fastrand::Rng::new());
+        let registrar = Registrar::new(RegistrarConfig {
+            min_expires: cfg.min_expires,
+            max_expires: cfg.max_expires,
+            default_expires: cfg.default_expires,
+            max_bindings_per_aor: 10,
+        });
+        let mut secret = [0u8; 32];
+        let mut rng = fastrand::Rng::new();
+        secret.iter_mut().for_each(|b| *b = rng.u8(..));
+        let digest = DigestServer::new(
+            DigestConfig {
+                realm: cfg.realm.clone(),
+                nonce_lifetime_secs: 300,
+                // MD5 first: SIPp and many deployed softphones answer only the first
+                // challenge; SHA-256 (RFC 8760) is offered too.
+                algorithms: vec![DigestAlgorithm::Md5, DigestAlgorithm::Sha256],
+            },
+            secret,
+        );
+        let trunks = Trunks::new(cfg.trunks.clone(), now());
+        let relay = MediaRelay::new(cfg.media.clone());
+        let local_contact: Uri = format!("sip:centralino@{local}").parse().unwrap_or_else(|_| Uri::sip(Some("centralino"), sip_message::Host::from(local.ip()), Some(local.port())));
+        let call_config = CallConfig {
+            ring_timeout: cfg.ring_timeout,
+            session_timer: cfg.session_expires.map(|se| SessionTimerConfig { session_expires: se, min_se: cfg.min_se }),
+            local_contact,
+            capabilities: Capabilities::default(),
+            linger: cfg.timers.t1 * 64,
+        };
+        let shared = Arc::new(Shared { cfg, call_config, relay: relay.clone() });
+        let core = sip_core::SipCore::new(shared, endpoint, transport, registrar, digest, trunks, cmd_tx);
+        tokio::spawn(core.run(inbound_rx, cmd_rx));
+        Ok(Runtime { sip_addr: local, relay })
+    }
+
+    /// The SIP listen address (UDP and TCP).
+    pub fn sip_addr(&self) -> SocketAddr {
+        self.sip_addr
+    }
+
+    /// Media relay totals.
+    pub fn relay_stats(&self) -> media_relay::RelayStats {
+        self.relay.stats()
+    }
+}
+
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}

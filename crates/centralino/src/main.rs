@@ -1,2 +1,109 @@
-//! The `centralino` binary: CLI, configuration loading and start-up of every shell.
-fn main() {}
+//! The `centralino` binary: CLI, configuration loading, logging and start-up of every
+//! shell (SIP, media, HTTP metrics).
+
+mod config;
+mod http;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tracing::info;
+
+const DEFAULT_CONFIG: &str = "config/centralino.toml";
+
+const USAGE: &str = "usage:
+  centralino [run] [--config FILE]      start the engine (default config: config/centralino.toml)
+  centralino check-config [FILE]        validate a config file; errors as FILE:LINE: reason
+  centralino --version | --help";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("run") | Some("--config") => {
+            let rest = if args.first().map(String::as_str) == Some("run") { &args[1..] } else { &args[..] };
+            let path = match rest {
+                [] => PathBuf::from(DEFAULT_CONFIG),
+                [flag, file] if flag == "--config" => PathBuf::from(file),
+                _ => return usage_error(),
+            };
+            match run(path) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("centralino: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some("check-config") => {
+            if args.len() > 2 {
+                return usage_error();
+            }
+            let path = args.get(1).map_or_else(|| PathBuf::from(DEFAULT_CONFIG), PathBuf::from);
+            match config::load(&path) {
+                Ok(_) => {
+                    println!("{}: ok", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some("--version") | Some("-V") => {
+            println!("centralino {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some("--help") | Some("-h") | Some("help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(_) => usage_error(),
+    }
+}
+
+fn usage_error() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(2)
+}
+
+fn run(path: PathBuf) -> anyhow::Result<()> {
+    let cfg = config::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
+    runtime.block_on(async move {
+        let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .context("installing the metrics recorder")?;
+        let http_listen = cfg.http_listen;
+        let engine = call_runtime::Runtime::start(cfg).await.context("starting the SIP runtime")?;
+        info!(sip = %engine.sip_addr(), "centralino listening (UDP and TCP)");
+        if let Some(addr) = http_listen {
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding HTTP on {addr}"))?;
+            info!(http = %addr, "HTTP listening (/metrics, /healthz)");
+            tokio::spawn(http::serve(listener, metrics));
+        }
+        shutdown_signal().await;
+        info!("shutting down");
+        Ok(())
+    })
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CENTRALINO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return ctrl_c.await.unwrap_or(()),
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}

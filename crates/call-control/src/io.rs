@@ -1,0 +1,152 @@
+//! What a B2BUA call takes in and gives out: the closed vocabulary between the
+//! sans-IO `Call` and the call task that drives it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use sdp_offer_answer::Capabilities;
+use sip_dialog::session_timer::SessionTimerConfig;
+use sip_message::{Request, Response, StatusCode, Uri};
+use sip_transaction::{Peer, ServerTxId};
+
+/// A call-local reference to a request the call asked to send; the runtime maps it
+/// to the transaction it created and back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReqRef(pub u32);
+
+/// The two media sides of an anchored call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The caller (leg A).
+    A,
+    /// The callee: an agent's phone or a trunk (leg B).
+    B,
+}
+
+/// Where a leg-B INVITE goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Request-URI of the INVITE.
+    pub uri: Uri,
+    /// Next hop.
+    pub peer: Peer,
+    /// The trunk this destination belongs to, for health reports [TEL-2].
+    pub trunk: Option<usize>,
+}
+
+/// Destinations in the order to try them: the targets of one group are rung in
+/// parallel (an agent's contacts); the next group is tried only when every target
+/// of the previous one failed for a reason worth a retry (timeout, transport error,
+/// 5xx: a trunk's backup link) [TEL-2].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TargetPlan {
+    pub groups: Vec<Vec<Target>>,
+}
+
+/// Ports the media relay reserved for this call, on `ip`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaPorts {
+    pub ip: IpAddr,
+    pub a_port: u16,
+    pub b_port: u16,
+}
+
+/// Per-call policy (from the runtime's config).
+#[derive(Debug, Clone)]
+pub struct CallConfig {
+    /// How long leg B may ring before the caller gets 480.
+    pub ring_timeout: Duration,
+    /// RFC 4028 policy; `None` = no session timers.
+    pub session_timer: Option<SessionTimerConfig>,
+    /// Our Contact URI on both legs.
+    pub local_contact: Uri,
+    /// Codecs we relay (no transcoding).
+    pub capabilities: Capabilities,
+    /// How long a terminated call lingers to absorb late responses (64*T1).
+    pub linger: Duration,
+}
+
+/// What the call needs from the outside world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallInput {
+    /// The caller cancelled the initial INVITE (the CANCEL itself is already answered).
+    Cancelled,
+    /// A request inside one of the call's dialogs (either leg).
+    Request { tx: ServerTxId, request: Request, source: Peer },
+    /// An ACK for a 2xx we sent (either leg).
+    Ack { request: Request },
+    /// A response to a request the call sent.
+    Response { req: ReqRef, response: Response },
+    /// A request the call sent timed out or could not be delivered.
+    RequestFailed { req: ReqRef },
+    /// A 2xx response the call sent on `tx` was never acknowledged.
+    AckTimeout { tx: ServerTxId },
+    /// No RTP in either direction for the relay's inactivity timeout.
+    MediaInactive,
+    /// Operator or supervisor hangs the call up.
+    Hangup,
+}
+
+/// Media commands for the relay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaCommand {
+    /// The address a side's SDP names for its RTP (latching may override it).
+    SetRemote { side: Side, rtp: SocketAddr },
+    /// Payload-type rewrite for packets relayed from `from` to the other side.
+    PayloadMap { from: Side, map: Vec<(u8, u8)> },
+    /// A side put on hold receives nothing.
+    Hold { side: Side, on_hold: bool },
+}
+
+/// Why a call ended, for the register and metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HangupCause {
+    /// The caller hung up after the answer.
+    CallerHangup,
+    /// The callee hung up.
+    CalleeHangup,
+    /// The caller gave up while it was ringing.
+    Cancelled,
+    /// Nobody answered within the ring timeout.
+    NoAnswer,
+    /// The callee answered with a failure (busy, not found, …).
+    Rejected(StatusCode),
+    /// The call could not even start (bad request, no common codec, …).
+    Refused(StatusCode),
+    /// RTP stopped in both directions.
+    MediaTimeout,
+    /// A session-timer refresh did not happen or failed (RFC 4028).
+    SessionExpired,
+    /// Our 2xx was never acknowledged (RFC 3261 §13.3.1.4).
+    AckTimeout,
+    /// Administrative hangup.
+    Hangup,
+}
+
+/// Things worth telling the rest of the engine (metrics, CTI, register).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallEvent {
+    /// Leg B is ringing.
+    Ringing,
+    /// Leg B answered: the call is bridged.
+    Answered,
+    /// The call is over (both legs are being or have been released).
+    Ended { cause: HangupCause },
+    /// A trunk destination answered or failed, for failover [TEL-2].
+    TrunkResult { trunk: usize, destination: SocketAddr, ok: bool },
+}
+
+/// What the call asks its task to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallOutput {
+    /// Answer a request on a server transaction.
+    Respond { tx: ServerTxId, response: Response },
+    /// Send a request in a new client transaction (the transaction layer adds Via).
+    Send { req: ReqRef, request: Request, to: Peer },
+    /// Send the ACK for a 2xx (not a transaction).
+    SendAck { request: Request, to: Peer },
+    /// CANCEL a pending INVITE the call sent.
+    Cancel { req: ReqRef },
+    Media(MediaCommand),
+    Event(CallEvent),
+}

@@ -1,0 +1,48 @@
+//! The runtime's serde-free configuration, built by the binary from the config file.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use call_control::dial_plan::DialPlan;
+use call_control::trunk::TrunkConfig;
+use media_relay::RelayConfig;
+
+/// RFC 3261 §17 timer bases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SipTimers {
+    pub t1: Duration,
+    pub t2: Duration,
+    pub t4: Duration,
+}
+
+/// An agent allowed to register: extension (digest user name) and password [TEL-5].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentAccount {
+    pub extension: String,
+    pub password: String,
+}
+
+/// Everything the runtime needs to start.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// UDP and TCP listen address.
+    pub sip_listen: SocketAddr,
+    /// Digest realm.
+    pub realm: String,
+    pub timers: SipTimers,
+    /// How long an operator's phone may ring before the caller gets 480.
+    pub ring_timeout: Duration,
+    /// RFC 4028 session interval offered and accepted; `None` = session timers off.
+    pub session_expires: Option<Duration>,
+    pub min_se: Duration,
+    /// Registrar limits (RFC 3261 §10.3), seconds.
+    pub min_expires: u32,
+    pub max_expires: u32,
+    pub default_expires: u32,
+    pub media: RelayConfig,
+    /// HTTP listen address for `/metrics` and `/healthz`; `None` = no HTTP.
+    pub http_listen: Option<SocketAddr>,
+    pub agents: Vec<AgentAccount>,
+    pub trunks: Vec<TrunkConfig>,
+    pub dial_plan: DialPlan,
+}

@@ -1,0 +1,441 @@
+//! The configuration file format (`config/centralino.toml`) and its validation: every
+//! error names the file, the line and the reason (issue "Walking skeleton" item 2).
+//!
+//! This is the only place that knows the file format; it produces the serde-free
+//! configs of the runtime and the cores.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use call_control::dial_plan::{DialPlan, Destination, NumberPattern, OriginClass, Route};
+use call_control::trunk::TrunkConfig;
+use call_runtime::{AgentAccount, RuntimeConfig, SipTimers};
+use media_relay::RelayConfig;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// One problem found in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigIssue {
+    pub file: PathBuf,
+    pub line: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.reason)
+    }
+}
+
+/// All problems found in a config file (at least one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub issues: Vec<ConfigIssue>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, issue) in self.issues.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{issue}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads and validates a config file.
+pub fn load(path: &Path) -> Result<RuntimeConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        issues: vec![ConfigIssue { file: path.to_owned(), line: 0, reason: format!("cannot read: {e}") }],
+    })?;
+    parse(path, &text)
+}
+
+/// Validates config text; `path` is only used in the messages.
+pub fn parse(path: &Path, text: &str) -> Result<RuntimeConfig, ConfigError> {
+    let mut v = Validator { path, text, issues: Vec::new() };
+    let file: FileConfig = match toml::from_str(text) {
+        Ok(f) => f,
+        Err(e) => {
+            let line = e.span().map_or(0, |s| v.line_of(s.start));
+            let reason = e.message().trim().to_owned();
+            return Err(ConfigError { issues: vec![ConfigIssue { file: path.to_owned(), line, reason }] });
+        }
+    };
+    let cfg = v.build(file);
+    if v.issues.is_empty() { Ok(cfg) } else { Err(ConfigError { issues: v.issues }) }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    sip: SipSection,
+    media: MediaSection,
+    #[serde(default)]
+    http: Option<HttpSection>,
+    agents: AgentsSection,
+    #[serde(default)]
+    trunk: Vec<TrunkSection>,
+    #[serde(default)]
+    route: Vec<RouteSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SipSection {
+    listen: Spanned<String>,
+    realm: String,
+    #[serde(default = "d_t1")]
+    t1_ms: Spanned<u64>,
+    #[serde(default = "d_t2")]
+    t2_ms: Spanned<u64>,
+    #[serde(default = "d_t4")]
+    t4_ms: Spanned<u64>,
+    #[serde(default = "d_ring")]
+    ring_timeout_s: Spanned<u64>,
+    #[serde(default = "d_se")]
+    session_expires_s: Spanned<u64>,
+    #[serde(default = "d_min_se")]
+    min_se_s: Spanned<u64>,
+    #[serde(default = "d_min_exp")]
+    min_expires_s: Spanned<u64>,
+    #[serde(default = "d_max_exp")]
+    max_expires_s: Spanned<u64>,
+    #[serde(default = "d_max_exp")]
+    default_expires_s: Spanned<u64>,
+}
+
+fn sp<T>(v: T) -> Spanned<T> {
+    Spanned::new(0..0, v)
+}
+fn d_t1() -> Spanned<u64> {
+    sp(500)
+}
+fn d_t2() -> Spanned<u64> {
+    sp(4000)
+}
+fn d_t4() -> Spanned<u64> {
+    sp(5000)
+}
+fn d_ring() -> Spanned<u64> {
+    sp(30)
+}
+fn d_se() -> Spanned<u64> {
+    sp(1800)
+}
+fn d_min_se() -> Spanned<u64> {
+    sp(90)
+}
+fn d_min_exp() -> Spanned<u64> {
+    sp(60)
+}
+fn d_max_exp() -> Spanned<u64> {
+    sp(3600)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MediaSection {
+    ip: Spanned<String>,
+    port_min: Spanned<u16>,
+    port_max: Spanned<u16>,
+    #[serde(default = "d_inactivity")]
+    inactivity_timeout_s: Spanned<u64>,
+}
+fn d_inactivity() -> Spanned<u64> {
+    sp(60)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpSection {
+    listen: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentsSection {
+    extensions: Spanned<String>,
+    password_template: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrunkSection {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    allow: Vec<Spanned<String>>,
+    #[serde(default)]
+    outbound: Vec<Spanned<String>>,
+    #[serde(default)]
+    options_interval_s: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteSection {
+    numbers: Spanned<String>,
+    from: Vec<Spanned<String>>,
+    to: Spanned<String>,
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+    issues: Vec<ConfigIssue>,
+}
+
+impl Validator<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    }
+
+    fn issue(&mut self, span: Range<usize>, reason: impl Into<String>) {
+        let line = if span == (0..0) { 0 } else { self.line_of(span.start) };
+        self.issues.push(ConfigIssue { file: self.path.to_owned(), line, reason: reason.into() });
+    }
+
+    fn socket<T: AsRef<str>>(&mut self, what: &str, v: &Spanned<T>) -> SocketAddr {
+        match v.get_ref().as_ref().parse::<SocketAddr>() {
+            Ok(a) => a,
+            Err(_) => {
+                self.issue(v.span(), format!("{what}: {:?} is not an IP:port address", v.get_ref().as_ref()));
+                SocketAddr::from(([127, 0, 0, 1], 0))
+            }
+        }
+    }
+
+    fn ip<T: AsRef<str>>(&mut self, what: &str, v: &Spanned<T>) -> IpAddr {
+        match v.get_ref().as_ref().parse::<IpAddr>() {
+            Ok(a) => a,
+            Err(_) => {
+                self.issue(v.span(), format!("{what}: {:?} is not an IP address", v.get_ref().as_ref()));
+                IpAddr::from([127, 0, 0, 1])
+            }
+        }
+    }
+
+    fn positive(&mut self, what: &str, v: &Spanned<u64>) -> u64 {
+        if *v.get_ref() == 0 {
+            self.issue(v.span(), format!("{what} must be greater than 0"));
+        }
+        *v.get_ref()
+    }
+
+    fn build(&mut self, f: FileConfig) -> RuntimeConfig {
+        let sip_listen = self.socket("sip.listen", &f.sip.listen);
+        let t1 = self.positive("sip.t1_ms", &f.sip.t1_ms);
+        let t2 = self.positive("sip.t2_ms", &f.sip.t2_ms);
+        let t4 = self.positive("sip.t4_ms", &f.sip.t4_ms);
+        if t2 < t1 {
+            self.issue(f.sip.t2_ms.span(), "sip.t2_ms must not be below sip.t1_ms (RFC 3261 §17.1.2.2)");
+        }
+        let ring = self.positive("sip.ring_timeout_s", &f.sip.ring_timeout_s);
+        let se = *f.sip.session_expires_s.get_ref();
+        let min_se = *f.sip.min_se_s.get_ref();
+        if min_se < 90 {
+            self.issue(f.sip.min_se_s.span(), "sip.min_se_s must be at least 90 (RFC 4028 §4)");
+        }
+        if se != 0 && se < min_se {
+            self.issue(f.sip.session_expires_s.span(), "sip.session_expires_s must be 0 (off) or at least sip.min_se_s");
+        }
+        let min_exp = *f.sip.min_expires_s.get_ref();
+        let max_exp = self.positive("sip.max_expires_s", &f.sip.max_expires_s);
+        let def_exp = *f.sip.default_expires_s.get_ref();
+        if min_exp > max_exp {
+            self.issue(f.sip.min_expires_s.span(), "sip.min_expires_s is above sip.max_expires_s");
+        }
+        if def_exp < min_exp || def_exp > max_exp {
+            self.issue(f.sip.default_expires_s.span(), "sip.default_expires_s must lie between min_expires_s and max_expires_s");
+        }
+
+        let media_ip = self.ip("media.ip", &f.media.ip);
+        let (pmin, pmax) = (*f.media.port_min.get_ref(), *f.media.port_max.get_ref());
+        if pmin < 1024 || pmin % 2 != 0 {
+            self.issue(f.media.port_min.span(), "media.port_min must be an even port number of at least 1024");
+        }
+        if pmax <= pmin || pmax - pmin < 3 {
+            self.issue(f.media.port_max.span(), "media.port_max must leave room for at least two RTP/RTCP pairs above media.port_min");
+        }
+        let inactivity = self.positive("media.inactivity_timeout_s", &f.media.inactivity_timeout_s);
+
+        let http_listen = f.http.as_ref().map(|h| self.socket("http.listen", &h.listen));
+
+        let agents = self.agents(&f.agents);
+        let trunks = self.trunks(&f.trunk);
+        let dial_plan = self.dial_plan(&f.route, &trunks);
+
+        RuntimeConfig {
+            sip_listen,
+            realm: f.sip.realm,
+            timers: SipTimers {
+                t1: Duration::from_millis(t1),
+                t2: Duration::from_millis(t2),
+                t4: Duration::from_millis(t4),
+            },
+            ring_timeout: Duration::from_secs(ring),
+            session_expires: (se > 0).then(|| Duration::from_secs(se)),
+            min_se: Duration::from_secs(min_se),
+            min_expires: min_exp as u32,
+            max_expires: max_exp.min(u64::from(u32::MAX)) as u32,
+            default_expires: def_exp.min(u64::from(u32::MAX)) as u32,
+            media: RelayConfig {
+                bind_ip: media_ip,
+                port_min: pmin,
+                port_max: pmax,
+                inactivity_timeout: Duration::from_secs(inactivity),
+                relatch_after: Duration::from_secs(2),
+            },
+            http_listen,
+            agents,
+            trunks,
+            dial_plan,
+        }
+    }
+
+    fn agents(&mut self, a: &AgentsSection) -> Vec<AgentAccount> {
+        let pattern = match a.extensions.get_ref().parse::<NumberPattern>() {
+            Ok(p) => p,
+            Err(e) => {
+                self.issue(a.extensions.span(), format!("agents.extensions: {e}"));
+                return Vec::new();
+            }
+        };
+        if !a.password_template.get_ref().contains("{ext}") && a.password_template.get_ref().len() < 8 {
+            self.issue(a.password_template.span(), "agents.password_template must contain {ext} or be at least 8 characters");
+        }
+        let extensions: Vec<String> = match pattern {
+            NumberPattern::Range { lo, hi, width } if hi - lo < 100_000 => {
+                (lo..=hi).map(|n| format!("{n:0width$}")).collect()
+            }
+            NumberPattern::Range { .. } => {
+                self.issue(a.extensions.span(), "agents.extensions: at most 100000 agents");
+                Vec::new()
+            }
+            NumberPattern::Exact(e) => vec![e],
+        };
+        extensions
+            .into_iter()
+            .map(|ext| AgentAccount { password: a.password_template.get_ref().replace("{ext}", &ext), extension: ext })
+            .collect()
+    }
+
+    fn trunks(&mut self, sections: &[TrunkSection]) -> Vec<TrunkConfig> {
+        let mut out: Vec<TrunkConfig> = Vec::new();
+        for t in sections {
+            let name = t.name.get_ref().trim().to_owned();
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                self.issue(t.name.span(), "trunk.name must be letters, digits, '-' or '_'");
+            }
+            if out.iter().any(|o| o.name == name) {
+                self.issue(t.name.span(), format!("trunk {name:?} is defined twice"));
+            }
+            let _ = &t.description;
+            let allow: Vec<IpAddr> = t.allow.iter().map(|a| self.ip("trunk.allow", a)).collect();
+            let outbound: Vec<SocketAddr> = t.outbound.iter().map(|a| self.socket("trunk.outbound", a)).collect();
+            if allow.is_empty() && outbound.is_empty() {
+                self.issue(t.name.span(), format!("trunk {name:?} has neither allow nor outbound addresses"));
+            }
+            let interval = t.options_interval_s.as_ref().map(|i| Duration::from_secs(self.positive("trunk.options_interval_s", i)));
+            out.push(TrunkConfig { name, allow, outbound, options_interval: interval });
+        }
+        out
+    }
+
+    fn dial_plan(&mut self, sections: &[RouteSection], trunks: &[TrunkConfig]) -> DialPlan {
+        let trunk_index = |name: &str| trunks.iter().position(|t| t.name == name);
+        let mut routes = Vec::new();
+        for r in sections {
+            let numbers = match r.numbers.get_ref().parse::<NumberPattern>() {
+                Ok(n) => n,
+                Err(e) => {
+                    self.issue(r.numbers.span(), format!("route.numbers: {e}"));
+                    continue;
+                }
+            };
+            let mut from = Vec::new();
+            for f in &r.from {
+                match f.get_ref().as_str() {
+                    "trunk" => from.push(OriginClass::AnyTrunk),
+                    "agent" => from.push(OriginClass::Agent),
+                    other => match other.strip_prefix("trunk:").and_then(trunk_index) {
+                        Some(i) => from.push(OriginClass::Trunk(i)),
+                        None => self.issue(f.span(), format!("route.from: {other:?} is not \"trunk\", \"agent\" or \"trunk:NAME\" of a defined trunk")),
+                    },
+                }
+            }
+            if r.from.is_empty() {
+                self.issue(r.numbers.span(), "route.from must name at least one origin");
+            }
+            let to = match r.to.get_ref().as_str() {
+                "agent" => Destination::Agent,
+                other => match other.strip_prefix("trunk:").and_then(trunk_index) {
+                    Some(i) => Destination::Trunk(i),
+                    None => {
+                        self.issue(r.to.span(), format!("route.to: {other:?} is not \"agent\" or \"trunk:NAME\" of a defined trunk"));
+                        continue;
+                    }
+                },
+            };
+            routes.push(Route { numbers, from, to });
+        }
+        DialPlan { routes }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &str = include_str!("../../../config/centralino.toml");
+
+    #[test]
+    fn demo_config_is_valid() {
+        let cfg = parse(Path::new("centralino.toml"), DEMO).unwrap();
+        assert_eq!(cfg.sip_listen, "127.0.0.1:5060".parse().unwrap());
+        assert_eq!(cfg.agents.len(), 20);
+        assert_eq!(cfg.agents[0].extension, "2001");
+        assert_eq!(cfg.agents[0].password, "pw2001");
+        assert_eq!(cfg.trunks.len(), 2);
+        assert_eq!(cfg.trunks[0].outbound.len(), 2);
+        assert_eq!(cfg.dial_plan.routes.len(), 2);
+        assert_eq!(cfg.media.port_min, 30000);
+    }
+
+    #[test]
+    fn syntax_error_reports_file_and_line() {
+        let text = "[sip]\nlisten = \"127.0.0.1:5060\"\nrealm = \n";
+        let err = parse(Path::new("x.toml"), text).unwrap_err();
+        assert_eq!(err.issues[0].line, 3, "{err}");
+        assert!(err.to_string().starts_with("x.toml:3: "), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_name_the_line_and_reason() {
+        let text = DEMO.replace("listen = \"127.0.0.1:5060\"", "listen = \"nowhere\"").replace("to = \"trunk:pbx\"", "to = \"trunk:nope\"");
+        let err = parse(Path::new("c.toml"), &text).unwrap_err();
+        let msg = err.to_string();
+        let line_listen = DEMO.lines().position(|l| l.starts_with("listen = \"127.0.0.1:5060\"")).unwrap() + 1;
+        assert!(msg.contains(&format!("c.toml:{line_listen}: sip.listen")), "{msg}");
+        assert!(msg.contains("trunk:nope"), "{msg}");
+        assert_eq!(err.issues.len(), 2, "{msg}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_line() {
+        let text = DEMO.replace("[media]\n", "[media]\ncolour = \"blue\"\n");
+        let err = parse(Path::new("c.toml"), &text).unwrap_err();
+        let line = text.lines().position(|l| l.starts_with("colour")).unwrap() + 1;
+        assert_eq!(err.issues[0].line, line, "{err}");
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+}
