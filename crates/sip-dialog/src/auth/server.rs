@@ -55,16 +55,19 @@ impl DigestServer {
         self.seen.len()
     }
 
-    /// `WWW-Authenticate`/`Proxy-Authenticate` values, one per configured algorithm with
-    /// SHA-256 first (RFC 8760 §2.4), all sharing one fresh nonce; `stale` adds `stale=true`.
+    /// `WWW-Authenticate`/`Proxy-Authenticate` values, one per configured algorithm,
+    /// in the configured order of preference (RFC 8760 §2.4), all sharing one fresh nonce;
+    /// `stale` adds `stale=true`.
     pub fn challenge(&mut self, now_secs: u64, stale: bool) -> Vec<String> {
         let nonce = self.new_nonce(now_secs);
-        let mut algorithms = self.cfg.algorithms.clone();
-        algorithms.sort_by_key(|a| match a {
-            DigestAlgorithm::Sha256 => 0,
-            DigestAlgorithm::Md5 => 1,
-        });
-        algorithms.dedup();
+        // In the configured order of preference (RFC 8760 §2.4): clients such as SIPp
+        // answer only the first challenge, so deployments choose what comes first.
+        let mut algorithms: Vec<DigestAlgorithm> = Vec::with_capacity(self.cfg.algorithms.len());
+        for a in &self.cfg.algorithms {
+            if !algorithms.contains(a) {
+                algorithms.push(*a);
+            }
+        }
         algorithms
             .into_iter()
             .map(|algorithm| {
