@@ -8,5 +8,6 @@ pub mod io;
 mod legs;
 mod setup;
 pub mod trunk;
+pub mod trunk_registration;
 
 pub use call::{ALLOW, Call};

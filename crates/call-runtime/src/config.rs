@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use call_control::dial_plan::DialPlan;
 use call_control::trunk::TrunkConfig;
+use call_control::trunk_registration::RegistrationConfig;
 use media_relay::RelayConfig;
 
 /// RFC 3261 §17 timer bases.
@@ -44,5 +45,7 @@ pub struct RuntimeConfig {
     pub http_listen: Option<SocketAddr>,
     pub agents: Vec<AgentAccount>,
     pub trunks: Vec<TrunkConfig>,
+    /// Outbound registrations, by trunk index (RFC 3261 §10.2).
+    pub trunk_registrations: Vec<(usize, RegistrationConfig)>,
     pub dial_plan: DialPlan,
 }

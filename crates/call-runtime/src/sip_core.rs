@@ -12,6 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use call_control::dial_plan::{Destination, Origin};
 use call_control::io::{CallInput, ReqRef, Target, TargetPlan};
 use call_control::trunk::{Health, Probe, TrunkId, Trunks};
+use call_control::trunk_registration::{RegistrationClient, RegistrationState};
 use sip_dialog::auth::{AuthError, DigestServer};
 use sip_message::{HeaderName, Host, Message, Method, Request, Response, StatusCode, Uri, validate_request};
 use sip_registrar::{RegistrationChange, Registrar};
@@ -36,6 +37,8 @@ struct CallEntry {
 enum Owner {
     Call(CallKey, ReqRef),
     Probe(Probe),
+    /// A trunk's outbound REGISTER (index into `registrations`).
+    Registration(usize),
 }
 
 pub(crate) struct SipCore {
@@ -45,6 +48,7 @@ pub(crate) struct SipCore {
     registrar: Registrar,
     digest: DigestServer,
     trunks: Trunks,
+    registrations: Vec<(usize, RegistrationClient)>,
     passwords: HashMap<String, String>,
     calls: HashMap<CallKey, CallEntry>,
     by_call_id: HashMap<String, CallKey>,
@@ -66,6 +70,13 @@ impl SipCore {
         trunks: Trunks,
         cmd_tx: mpsc::Sender<CoreCmd>,
     ) -> Self {
+        let contact = shared.call_config.local_contact.clone();
+        let registrations = shared
+            .cfg
+            .trunk_registrations
+            .iter()
+            .map(|(trunk, cfg)| (*trunk, RegistrationClient::new(cfg.clone(), contact.clone(), fastrand::u64(..), now())))
+            .collect();
         let passwords = shared.cfg.agents.iter().map(|a| (a.extension.clone(), a.password.clone())).collect();
         SipCore {
             shared,
@@ -74,6 +85,7 @@ impl SipCore {
             registrar,
             digest,
             trunks,
+            registrations,
             passwords,
             calls: HashMap::new(),
             by_call_id: HashMap::new(),
@@ -91,6 +103,7 @@ impl SipCore {
         loop {
             let deadline = [self.endpoint.poll_timeout(), self.trunks.poll_timeout(), self.registrar.poll_timeout()]
                 .into_iter()
+                .chain(self.registrations.iter().map(|(_, r)| r.poll_timeout()))
                 .flatten()
                 .min();
             tokio::select! {
@@ -141,6 +154,13 @@ impl SipCore {
                 info!(trunk = %name, destination = %change.destination, "trunk destination up");
             } else {
                 warn!(trunk = %name, destination = %change.destination, "trunk destination down [TEL-2]");
+            }
+        }
+        for i in 0..self.registrations.len() {
+            if let Some(req) = self.registrations[i].1.poll_request(now) {
+                let to = Peer { addr: self.shared.cfg.trunk_registrations[i].1.registrar, transport: Transport::Udp };
+                let tx = self.endpoint.send_request(now, req, to);
+                self.owners.insert(tx, Owner::Registration(i));
             }
         }
         for ext in self.registrar.expire(now) {
@@ -201,6 +221,13 @@ impl SipCore {
                             self.owners.remove(&tx);
                         }
                     }
+                    Some(Owner::Registration(i)) => {
+                        let i = *i;
+                        if is_final {
+                            self.owners.remove(&tx);
+                            self.registration_result(now, i, Some(&response));
+                        }
+                    }
                     None => {}
                 }
             }
@@ -209,6 +236,7 @@ impl SipCore {
             }
             TuEvent::Timeout { tx } | TuEvent::TransportError { tx } => match self.owners.remove(&tx) {
                 Some(Owner::Call(key, req)) => self.to_call(key, CallInput::RequestFailed { req }),
+                Some(Owner::Registration(i)) => self.registration_result(now, i, None),
                 Some(Owner::Probe(_)) | None => {}
             },
             TuEvent::AckTimeout { tx } => {
@@ -452,6 +480,26 @@ impl SipCore {
                     }
                 }
             }
+        }
+    }
+
+    fn registration_result(&mut self, now: Instant, i: usize, response: Option<&Response>) {
+        let Some((trunk, client)) = self.registrations.get_mut(i) else { return };
+        let before = client.state();
+        match response {
+            Some(r) => client.handle_response(now, r),
+            None => client.handle_failure(now),
+        }
+        let name = self.trunks.config(TrunkId(*trunk)).map(|c| c.name.clone()).unwrap_or_default();
+        let registered = matches!(client.state(), RegistrationState::Registered { .. });
+        metrics::gauge!("centralino_trunk_registered", "trunk" => name.clone()).set(if registered { 1.0 } else { 0.0 });
+        match (matches!(before, RegistrationState::Registered { .. }), registered) {
+            (false, true) => info!(trunk = %name, "trunk registered with its provider"),
+            (true, false) => warn!(trunk = %name, status = response.map(|r| r.status.0), "trunk registration lost"),
+            (false, false) if response.is_none_or(|r| r.status.0 != 401 && r.status.0 != 407) => {
+                warn!(trunk = %name, status = response.map(|r| r.status.0), "trunk registration failed; retrying later")
+            }
+            _ => {}
         }
     }
 

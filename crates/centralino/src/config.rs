@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use call_control::dial_plan::{DialPlan, Destination, NumberPattern, OriginClass, Route};
 use call_control::trunk::TrunkConfig;
+use call_control::trunk_registration::RegistrationConfig;
 use call_runtime::{AgentAccount, RuntimeConfig, SipTimers};
 use media_relay::RelayConfig;
 use serde::Deserialize;
@@ -177,6 +178,24 @@ struct TrunkSection {
     outbound: Vec<Spanned<String>>,
     #[serde(default)]
     options_interval_s: Option<Spanned<u64>>,
+    #[serde(default)]
+    register: Option<RegisterSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegisterSection {
+    registrar: Spanned<String>,
+    user: Spanned<String>,
+    #[serde(default)]
+    domain: String,
+    username: String,
+    password: String,
+    #[serde(default = "d_reg_expires")]
+    expires_s: Spanned<u64>,
+}
+fn d_reg_expires() -> Spanned<u64> {
+    sp(600)
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,6 +291,7 @@ impl Validator<'_> {
 
         let agents = self.agents(&f.agents);
         let trunks = self.trunks(&f.trunk);
+        let trunk_registrations = self.registrations(&f.trunk);
         let dial_plan = self.dial_plan(&f.route, &trunks);
 
         RuntimeConfig {
@@ -298,6 +318,7 @@ impl Validator<'_> {
             http_listen,
             agents,
             trunks,
+            trunk_registrations,
             dial_plan,
         }
     }
@@ -347,6 +368,30 @@ impl Validator<'_> {
             }
             let interval = t.options_interval_s.as_ref().map(|i| Duration::from_secs(self.positive("trunk.options_interval_s", i)));
             out.push(TrunkConfig { name, allow, outbound, options_interval: interval });
+        }
+        out
+    }
+
+    fn registrations(&mut self, sections: &[TrunkSection]) -> Vec<(usize, RegistrationConfig)> {
+        let mut out = Vec::new();
+        for (i, t) in sections.iter().enumerate() {
+            let Some(r) = &t.register else { continue };
+            let registrar = self.socket("trunk.register.registrar", &r.registrar);
+            if r.user.get_ref().trim().is_empty() {
+                self.issue(r.user.span(), "trunk.register.user must not be empty");
+            }
+            let expires = self.positive("trunk.register.expires_s", &r.expires_s);
+            out.push((
+                i,
+                RegistrationConfig {
+                    registrar,
+                    user: r.user.get_ref().trim().to_owned(),
+                    domain: r.domain.trim().to_owned(),
+                    username: r.username.clone(),
+                    password: r.password.clone(),
+                    expires: Duration::from_secs(expires),
+                },
+            ));
         }
         out
     }
@@ -409,6 +454,22 @@ mod tests {
         assert_eq!(cfg.trunks[0].outbound.len(), 2);
         assert_eq!(cfg.dial_plan.routes.len(), 2);
         assert_eq!(cfg.media.port_min, 30000);
+        assert!(cfg.trunk_registrations.is_empty());
+    }
+
+    #[test]
+    fn tel_1_trunk_registration_is_read() {
+        let text = DEMO.replace(
+            "options_interval_s = 5\n\n[[trunk]]",
+            "options_interval_s = 5\n\n[trunk.register]\nregistrar = \"127.0.0.11:5060\"\nuser = \"800904277\"\nusername = \"u\"\npassword = \"p\"\n\n[[trunk]]",
+        );
+        let cfg = parse(Path::new("c.toml"), &text).unwrap();
+        assert_eq!(cfg.trunk_registrations.len(), 1);
+        assert_eq!(cfg.trunk_registrations[0].0, 0);
+        assert_eq!(cfg.trunk_registrations[0].1.expires, Duration::from_secs(600));
+        let bad = text.replace("registrar = \"127.0.0.11:5060\"", "registrar = \"carrier\"");
+        let err = parse(Path::new("c.toml"), &bad).unwrap_err();
+        assert!(err.to_string().contains("trunk.register.registrar"), "{err}");
     }
 
     #[test]
