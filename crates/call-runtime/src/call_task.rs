@@ -31,15 +31,41 @@ pub(crate) async fn run(spawn: CallSpawn) {
     // The span carries our own call number only: Call-IDs and numbers are personal data.
     let span = info_span!("call", id = spawn.key.0);
     async move {
-        let core = spawn.core.clone();
-        let key = spawn.key;
-        metrics::gauge!("centralino_calls_active").increment(1.0);
+        // Whatever ends this task (return or a panic: a bug in one call must tear down
+        // that call only), the core forgets the call and the gauge goes down.
+        let _guard = CallGuard::new(spawn.core.clone(), spawn.key);
         drive(spawn).await;
-        metrics::gauge!("centralino_calls_active").decrement(1.0);
-        let _ = core.send(CoreCmd::Gone { call: key }).await;
     }
     .instrument(span)
     .await;
+}
+
+/// Tells the core task a call is gone when dropped, also during a panic's unwinding.
+struct CallGuard {
+    core: mpsc::Sender<CoreCmd>,
+    key: CallKey,
+}
+
+impl CallGuard {
+    fn new(core: mpsc::Sender<CoreCmd>, key: CallKey) -> Self {
+        metrics::gauge!("centralino_calls_active").increment(1.0);
+        CallGuard { core, key }
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        metrics::gauge!("centralino_calls_active").decrement(1.0);
+        let (core, call) = (self.core.clone(), self.key);
+        if let Err(mpsc::error::TrySendError::Full(cmd)) = core.try_send(CoreCmd::Gone { call }) {
+            // The core is busy: deliver later rather than leak its routing entries.
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    let _ = core.send(cmd).await;
+                });
+            }
+        }
+    }
 }
 
 async fn drive(spawn: CallSpawn) {

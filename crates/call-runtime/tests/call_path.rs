@@ -1,0 +1,225 @@
+//! In-process test of the runtime on loopback: an agent registers with digest, the
+//! carrier calls it, RTP goes through the relay both ways, the caller hangs up
+//! (issue "Walking skeleton" items 6-9) [TEL-2, TEL-5].
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use call_control::dial_plan::{DialPlan, Destination, OriginClass, Route};
+use call_control::trunk::TrunkConfig;
+use call_runtime::{AgentAccount, Runtime, RuntimeConfig, SipTimers};
+use media_relay::RelayConfig;
+use sip_dialog::auth::digest_response;
+use sip_message::{HeaderName, Limits, Message, Response, parse_datagram};
+use tokio::net::UdpSocket;
+
+fn config(media_base: u16) -> RuntimeConfig {
+    RuntimeConfig {
+        sip_listen: "127.0.0.1:0".parse().unwrap(),
+        realm: "centralino".into(),
+        timers: SipTimers { t1: Duration::from_millis(500), t2: Duration::from_secs(4), t4: Duration::from_secs(5) },
+        ring_timeout: Duration::from_secs(10),
+        session_expires: Some(Duration::from_secs(1800)),
+        min_se: Duration::from_secs(90),
+        min_expires: 60,
+        max_expires: 3600,
+        default_expires: 3600,
+        media: RelayConfig {
+            bind_ip: "127.0.0.1".parse().unwrap(),
+            port_min: media_base,
+            port_max: media_base + 99,
+            inactivity_timeout: Duration::from_secs(30),
+            relatch_after: Duration::from_secs(2),
+        },
+        http_listen: None,
+        agents: vec![AgentAccount { extension: "2001".into(), password: "pw2001".into() }],
+        trunks: vec![TrunkConfig {
+            name: "carrier".into(),
+            allow: vec!["127.0.0.11".parse().unwrap()],
+            outbound: vec![],
+            options_interval: None,
+        }],
+        trunk_registrations: vec![],
+        dial_plan: DialPlan {
+            routes: vec![Route {
+                numbers: "2001-2020".parse().unwrap(),
+                from: vec![OriginClass::AnyTrunk],
+                to: Destination::Agent,
+            }],
+        },
+    }
+}
+
+async fn recv(sock: &UdpSocket) -> Message {
+    let mut buf = vec![0u8; 65535];
+    let (n, _) = tokio::time::timeout(Duration::from_secs(5), sock.recv_from(&mut buf)).await.expect("a SIP message in time").unwrap();
+    parse_datagram(&buf[..n], &Limits::default()).expect("the engine sends valid SIP")
+}
+
+/// Receives until a response with `status` (skipping provisionals and requests it
+/// answers with `answer`).
+async fn response(sock: &UdpSocket, status: u16) -> Response {
+    loop {
+        if let Message::Response(r) = recv(sock).await {
+            if r.status.0 == status {
+                return r;
+            }
+            assert!(r.status.0 < 200, "unexpected final {}", r.status.0);
+        }
+    }
+}
+
+fn sdp(port: u16) -> String {
+    format!(
+        "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 8 101\r\n\
+         a=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n"
+    )
+}
+
+fn media_port(body: &[u8]) -> u16 {
+    let text = String::from_utf8_lossy(body);
+    let line = text.lines().find(|l| l.starts_with("m=audio ")).expect("an audio m-line");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+fn rtp(seq: u16) -> Vec<u8> {
+    let mut p = vec![0x80, 8, 0, 0, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44];
+    p[2..4].copy_from_slice(&seq.to_be_bytes());
+    p[4..8].copy_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+    p.extend_from_slice(&[0xd5; 160]);
+    p
+}
+
+#[tokio::test]
+async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
+    let rt = Runtime::start(config(42000)).await.unwrap();
+    let engine: SipAddr = SipAddr(rt.sip_addr());
+
+    // The agent's phone registers with digest.
+    let phone = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let pa = phone.local_addr().unwrap();
+    let register = |cseq: u32, auth: Option<String>| {
+        let mut m = format!(
+            "REGISTER sip:{e} SIP/2.0\r\nVia: SIP/2.0/UDP {pa};branch=z9hG4bKreg{cseq}\r\nFrom: <sip:2001@{e}>;tag=r1\r\n\
+             To: <sip:2001@{e}>\r\nCall-ID: reg1\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:2001@{pa}>\r\nExpires: 600\r\n\
+             Max-Forwards: 70\r\n",
+            e = engine.0
+        );
+        if let Some(a) = auth {
+            m.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        m.push_str("Content-Length: 0\r\n\r\n");
+        m
+    };
+    phone.send_to(register(1, None).as_bytes(), engine.0).await.unwrap();
+    let challenge = response(&phone, 401).await;
+    let www = challenge.headers.get(&HeaderName::WwwAuthenticate).unwrap().to_owned();
+    let uri = format!("sip:{}", engine.0);
+    let wrong = digest_response(&www, "REGISTER", &uri, "2001", "nope", "c1", 1).unwrap();
+    phone.send_to(register(2, Some(wrong)).as_bytes(), engine.0).await.unwrap();
+    response(&phone, 401).await;
+    let auth = digest_response(&www, "REGISTER", &uri, "2001", "pw2001", "c1", 2).unwrap();
+    phone.send_to(register(3, Some(auth)).as_bytes(), engine.0).await.unwrap();
+    let ok = response(&phone, 200).await;
+    assert!(ok.headers.get(&HeaderName::Contact).unwrap().contains("expires=600"));
+
+    // The carrier calls 2001.
+    let carrier = UdpSocket::bind("127.0.0.11:0").await.unwrap();
+    let ca = carrier.local_addr().unwrap();
+    let caller_rtp = UdpSocket::bind("127.0.0.11:0").await.unwrap();
+    let crtp = caller_rtp.local_addr().unwrap().port();
+    let body = sdp(crtp);
+    let invite = format!(
+        "INVITE sip:2001@{e} SIP/2.0\r\nVia: SIP/2.0/UDP {ca};branch=z9hG4bKinv1\r\nFrom: <sip:+39000111@{ca}>;tag=c1\r\n\
+         To: <sip:2001@{e}>\r\nCall-ID: call1\r\nCSeq: 1 INVITE\r\nContact: <sip:caller@{ca}>\r\nMax-Forwards: 70\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len(),
+        e = engine.0
+    );
+    carrier.send_to(invite.as_bytes(), engine.0).await.unwrap();
+
+    // The phone rings and answers with its own media port.
+    let Message::Request(b_invite) = recv(&phone).await else { panic!("expected the leg-B INVITE") };
+    assert_eq!(b_invite.uri.to_string(), format!("sip:2001@{pa}"));
+    assert_ne!(b_invite.headers.call_id().unwrap(), "call1", "leg B has its own Call-ID");
+    let relay_b = media_port(&b_invite.body);
+    assert!((42000..42100).contains(&relay_b), "offer from the relay's pool: {relay_b}");
+    let agent_rtp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let mut ringing = Response::from_request(&b_invite, sip_message::StatusCode::RINGING);
+    let mut to = ringing.headers.to().unwrap();
+    to.set_tag("agent1".into());
+    ringing.headers.set(HeaderName::To, to.to_string());
+    phone.send_to(&ringing.to_bytes(), b_invite_source(&b_invite)).await.unwrap();
+    let mut answer = ringing.clone();
+    answer.status = sip_message::StatusCode::OK;
+    answer.reason = "OK".into();
+    answer.headers.push(HeaderName::Contact, format!("<sip:2001@{pa}>"));
+    answer.headers.push(HeaderName::ContentType, "application/sdp");
+    answer.body = sdp(agent_rtp.local_addr().unwrap().port()).into_bytes();
+    phone.send_to(&answer.to_bytes(), b_invite_source(&b_invite)).await.unwrap();
+
+    // The caller hears ringing, then gets 200 with the relay's A-side port.
+    let ok = response(&carrier, 200).await;
+    let relay_a = media_port(&ok.body);
+    assert!((42000..42100).contains(&relay_a) && relay_a != relay_b);
+    let Message::Request(ack) = recv(&phone).await else { panic!("expected the ACK to the phone") };
+    assert_eq!(ack.method, sip_message::Method::Ack);
+    let ack_a = format!(
+        "ACK sip:centralino@{e} SIP/2.0\r\nVia: SIP/2.0/UDP {ca};branch=z9hG4bKack1\r\nFrom: <sip:+39000111@{ca}>;tag=c1\r\n\
+         To: {to}\r\nCall-ID: call1\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+        e = engine.0,
+        to = ok.headers.get(&HeaderName::To).unwrap()
+    );
+    carrier.send_to(ack_a.as_bytes(), engine.0).await.unwrap();
+
+    // RTP both ways through the relay.
+    let relay_a_addr: SocketAddr = format!("127.0.0.1:{relay_a}").parse().unwrap();
+    let relay_b_addr: SocketAddr = format!("127.0.0.1:{relay_b}").parse().unwrap();
+    let mut buf = vec![0u8; 2048];
+    for seq in 1..=20u16 {
+        caller_rtp.send_to(&rtp(seq), relay_a_addr).await.unwrap();
+        agent_rtp.send_to(&rtp(seq), relay_b_addr).await.unwrap();
+    }
+    for (sock, who) in [(&agent_rtp, "agent"), (&caller_rtp, "caller")] {
+        for _ in 0..20 {
+            let (n, _) = tokio::time::timeout(Duration::from_secs(2), sock.recv_from(&mut buf))
+                .await
+                .unwrap_or_else(|_| panic!("RTP should reach the {who} through the relay"))
+                .unwrap();
+            assert_eq!(n, 172);
+        }
+    }
+
+    // The caller hangs up: 200 to the caller, BYE to the phone.
+    let bye = ack_a.replace("ACK sip", "BYE sip").replace("CSeq: 1 ACK", "CSeq: 2 BYE").replace("z9hG4bKack1", "z9hG4bKbye1");
+    carrier.send_to(bye.as_bytes(), engine.0).await.unwrap();
+    response(&carrier, 200).await;
+    let Message::Request(b_bye) = recv(&phone).await else { panic!("expected BYE to the phone") };
+    assert_eq!(b_bye.method, sip_message::Method::Bye);
+    let bye_ok = Response::from_request(&b_bye, sip_message::StatusCode::OK);
+    phone.send_to(&bye_ok.to_bytes(), engine.0).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_place_a_call() {
+    let rt = Runtime::start(config(42200)).await.unwrap();
+    let engine = rt.sip_addr();
+    let stranger = UdpSocket::bind("127.0.0.99:0").await.unwrap();
+    let sa = stranger.local_addr().unwrap();
+    let invite = format!(
+        "INVITE sip:2001@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {sa};branch=z9hG4bKs1\r\nFrom: <sip:x@{sa}>;tag=s\r\n\
+         To: <sip:2001@{engine}>\r\nCall-ID: s1\r\nCSeq: 1 INVITE\r\nContact: <sip:x@{sa}>\r\nMax-Forwards: 70\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    stranger.send_to(invite.as_bytes(), engine).await.unwrap();
+    let r = response(&stranger, 403).await;
+    assert_eq!(r.status.0, 403);
+}
+
+struct SipAddr(SocketAddr);
+
+/// Where the leg-B INVITE's responses go: its top Via (the engine's address).
+fn b_invite_source(req: &sip_message::Request) -> SocketAddr {
+    let via = req.headers.top_via().unwrap();
+    format!("{}:{}", via.host, via.port.unwrap_or(5060)).parse().unwrap()
+}
