@@ -15,7 +15,8 @@ use sip_message::{HeaderName, Method, Request, Response, StatusCode};
 use sip_transaction::{Peer, ServerTxId};
 
 use crate::io::{
-    CallConfig, CallEvent, CallInput, CallOutput, HangupCause, MediaCommand, MediaPorts, ReqRef, Side, TargetPlan,
+    CallConfig, CallEvent, CallInput, CallOutput, HangupCause, MediaCommand, MediaPorts, ReqRef,
+    Side, TargetPlan,
 };
 use crate::legs::{self, Fork, ForkState};
 
@@ -41,6 +42,9 @@ pub struct Call {
     pub(crate) b_offer: Option<SessionDescription>,
     pub(crate) b_call_id: String,
     pub(crate) b_from_tag: String,
+    /// Every leg-B branch ever started, kept past the answer so that a 2xx from a
+    /// losing branch (crossing our CANCEL) can still be ACKed and hung up.
+    pub(crate) forks: Vec<Fork>,
     pub(crate) phase: Phase,
     pub(crate) next_req: u32,
     pub(crate) purposes: HashMap<ReqRef, Purpose>,
@@ -70,7 +74,6 @@ pub(crate) enum Phase {
 pub(crate) struct Setup {
     pub(crate) plan: TargetPlan,
     pub(crate) group: usize,
-    pub(crate) forks: Vec<Fork>,
     pub(crate) ring_deadline: Instant,
     pub(crate) a_provisional_sent: bool,
     pub(crate) failures: Vec<StatusCode>,
@@ -101,6 +104,8 @@ pub(crate) struct Pending {
     pub(crate) tx: ServerTxId,
     pub(crate) request: Request,
     pub(crate) offer: SessionDescription,
+    /// The originator's hold state before this re-INVITE, restored if the other leg refuses it.
+    pub(crate) was_held: bool,
 }
 
 /// Why the call sent a request, to route its response.
@@ -109,9 +114,13 @@ pub(crate) enum Purpose {
     /// A leg-B INVITE to the fork with this index.
     Fork(usize),
     /// A re-INVITE relayed to `to`.
-    ReInvite { to: Side },
+    ReInvite {
+        to: Side,
+    },
     /// A session refresh on `to` (re-INVITE or UPDATE), RFC 4028.
-    Refresh { to: Side },
+    Refresh {
+        to: Side,
+    },
     Bye,
     /// An INFO relayed to the other leg; its answer does not matter.
     Relay,
@@ -139,7 +148,8 @@ impl Call {
             Err(e) => {
                 let mut resp = Response::from_request(&invite, StatusCode::from(&e));
                 legs::set_to_tag(&mut resp, &a_tag);
-                resp.headers.push(HeaderName::Warning, format!("399 centralino \"{e}\""));
+                resp.headers
+                    .push(HeaderName::Warning, format!("399 centralino \"{e}\""));
                 return Err(resp);
             }
         };
@@ -163,6 +173,7 @@ impl Call {
             b_offer: None,
             b_call_id,
             b_from_tag,
+            forks: Vec::new(),
             phase: Phase::Done,
             next_req: 0,
             purposes: HashMap::new(),
@@ -182,7 +193,11 @@ impl Call {
     pub fn handle(&mut self, now: Instant, input: CallInput) {
         match input {
             CallInput::Cancelled => self.on_cancelled(now),
-            CallInput::Request { tx, request, source } => self.on_request(now, tx, request, source),
+            CallInput::Request {
+                tx,
+                request,
+                source,
+            } => self.on_request(now, tx, request, source),
             CallInput::Ack { request } => self.on_ack(now, request),
             CallInput::Response { req, response } => self.on_response(now, req, response),
             CallInput::RequestFailed { req } => self.on_request_failed(now, req),
@@ -191,13 +206,20 @@ impl Call {
                     self.release(now, HangupCause::AckTimeout);
                 }
             }
-            CallInput::MediaInactive => self.release(now, HangupCause::MediaTimeout),
+            // No RTP is expected before the answer: only a bridged call can go silent.
+            CallInput::MediaInactive if matches!(self.phase, Phase::Confirmed(_)) => {
+                self.release(now, HangupCause::MediaTimeout);
+            }
+            CallInput::MediaInactive => {}
             CallInput::Hangup => self.release(now, HangupCause::Hangup),
         }
     }
 
     /// Timers: ring timeout, session refresh/expiry, linger.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if matches!(self.phase, Phase::Setup(_)) {
+            self.fork_no_response(now);
+        }
         match &self.phase {
             Phase::Setup(s) if now >= s.ring_deadline => self.ring_timeout(now),
             Phase::Confirmed(_) => self.session_timers(now),
@@ -215,10 +237,17 @@ impl Call {
 
     pub fn poll_timeout(&self) -> Option<Instant> {
         let phase = match &self.phase {
-            Phase::Setup(s) => Some(s.ring_deadline),
-            Phase::Confirmed(_) => {
-                [self.a_timer.map(|t| t.deadline()), self.b_timer.map(|t| t.deadline())].into_iter().flatten().min()
+            Phase::Setup(s) => {
+                let no_response = self.forks.iter().filter(|f| f.state == crate::legs::ForkState::Calling).filter_map(|f| f.no_response_deadline).min();
+                Some(no_response.map_or(s.ring_deadline, |d| d.min(s.ring_deadline)))
             }
+            Phase::Confirmed(_) => [
+                self.a_timer.map(|t| t.deadline()),
+                self.b_timer.map(|t| t.deadline()),
+            ]
+            .into_iter()
+            .flatten()
+            .min(),
             _ => None,
         };
         [phase, self.linger_until].into_iter().flatten().min()
@@ -227,7 +256,8 @@ impl Call {
     /// True once both legs are released and the linger time has passed (or nothing
     /// is outstanding): the task may drop the call.
     pub fn is_terminated(&self) -> bool {
-        matches!(self.phase, Phase::Done) && (self.purposes.is_empty() || self.linger_until.is_none())
+        matches!(self.phase, Phase::Done)
+            && (self.purposes.is_empty() || self.linger_until.is_none())
     }
 
     /// The Call-IDs of leg A and leg B, so the runtime can route in-dialog traffic.
@@ -267,7 +297,8 @@ impl Call {
         let mut resp = Response::from_request(&self.a_invite, status);
         legs::set_to_tag(&mut resp, &self.a_dialog.id.local_tag);
         if status.0 > 100 && status.0 < 300 {
-            resp.headers.push(HeaderName::Contact, format!("<{}>", self.cfg.local_contact));
+            resp.headers
+                .push(HeaderName::Contact, format!("<{}>", self.cfg.local_contact));
         }
         resp
     }
@@ -276,7 +307,10 @@ impl Call {
     pub(crate) fn refuse(&mut self, now: Instant, status: StatusCode, why: &str) {
         let mut resp = self.a_response(status);
         if !why.is_empty() {
-            resp.headers.push(HeaderName::Warning, format!("399 centralino \"{}\"", why.replace('"', "'")));
+            resp.headers.push(
+                HeaderName::Warning,
+                format!("399 centralino \"{}\"", why.replace('"', "'")),
+            );
         }
         let tx = self.a_tx;
         self.emit(CallOutput::Respond { tx, response: resp });
@@ -293,7 +327,11 @@ impl Call {
             self.phase = Phase::Done;
             self.linger_until = None;
         } else {
-            self.phase = if matches!(self.phase, Phase::Setup(_) | Phase::Done) { Phase::Done } else { Phase::Ending };
+            self.phase = if matches!(self.phase, Phase::Setup(_) | Phase::Done) {
+                Phase::Done
+            } else {
+                Phase::Ending
+            };
             self.linger_until = Some(now + self.cfg.linger);
         }
     }
@@ -314,6 +352,7 @@ impl Call {
                 self.finish(now, cause);
             }
             Phase::Confirmed(mut c) => {
+                self.abort_pending(&mut c);
                 self.send_bye_a(now);
                 self.send_bye_b(&mut c);
                 self.finish(now, cause);
@@ -322,23 +361,63 @@ impl Call {
         }
     }
 
+    /// A re-INVITE still waiting for the other leg gets 487 when the call is released
+    /// (RFC 3261 §15.1.2).
+    pub(crate) fn abort_pending(&mut self, c: &mut Confirmed) {
+        if let Some(p) = c.pending.take() {
+            let resp = Response::from_request(&p.request, StatusCode::REQUEST_TERMINATED);
+            self.emit(CallOutput::Respond {
+                tx: p.tx,
+                response: resp,
+            });
+        }
+    }
+
+    /// The payload type leg A uses for `codec` (its offer's number, else the static one).
+    pub(crate) fn a_codec_pt(&self, codec: AudioCodec) -> u8 {
+        self.a_summary
+            .as_ref()
+            .and_then(|s| {
+                s.codecs
+                    .iter()
+                    .find(|(_, c)| *c == codec)
+                    .map(|(pt, _)| *pt)
+            })
+            .unwrap_or_else(|| legs::static_pt(codec))
+    }
+
     pub(crate) fn send_bye_a(&mut self, _now: Instant) {
-        let Ok(bye) = self.a_dialog.request(Method::Bye) else { return };
+        let Ok(bye) = self.a_dialog.request(Method::Bye) else {
+            return;
+        };
         let to = legs::resolve(self.a_dialog.next_hop(), self.a_peer);
         let req = self.new_req(Purpose::Bye);
-        self.emit(CallOutput::Send { req, request: bye, to });
+        self.emit(CallOutput::Send {
+            req,
+            request: bye,
+            to,
+        });
     }
 
     pub(crate) fn send_bye_b(&mut self, c: &mut Confirmed) {
-        let Ok(bye) = c.b.request(Method::Bye) else { return };
+        let Ok(bye) = c.b.request(Method::Bye) else {
+            return;
+        };
         let to = legs::resolve(c.b.next_hop(), c.b_peer);
         let req = self.new_req(Purpose::Bye);
-        self.emit(CallOutput::Send { req, request: bye, to });
+        self.emit(CallOutput::Send {
+            req,
+            request: bye,
+            to,
+        });
     }
 
     fn on_request(&mut self, now: Instant, tx: ServerTxId, request: Request, source: Peer) {
         let Some(side) = self.side_of(&request) else {
-            self.emit(CallOutput::Respond { tx, response: Response::from_request(&request, StatusCode::CALL_DOES_NOT_EXIST) });
+            self.emit(CallOutput::Respond {
+                tx,
+                response: Response::from_request(&request, StatusCode::CALL_DOES_NOT_EXIST),
+            });
             return;
         };
         match std::mem::replace(&mut self.phase, Phase::Done) {
@@ -357,28 +436,35 @@ impl Call {
                 } else {
                     StatusCode::CALL_DOES_NOT_EXIST
                 };
-                self.emit(CallOutput::Respond { tx, response: Response::from_request(&request, status) });
+                self.emit(CallOutput::Respond {
+                    tx,
+                    response: Response::from_request(&request, status),
+                });
             }
         }
     }
 
     fn on_ack(&mut self, now: Instant, request: Request) {
         let side = self.side_of(&request);
-        if let Phase::Confirmed(c) = &mut self.phase {
-            if side == Some(Side::A) {
-                c.a_acked = true;
-                // A late offer is answered in the ACK (RFC 3264 §4).
-                if self.a_offer.is_none() && !request.body.is_empty() {
-                    if let (Some(ours), Some(answer)) = (self.a_last_sdp.clone(), legs::sdp_body(&request)) {
-                        match sdp_offer_answer::negotiated_from_answer(&ours, &answer) {
-                            Ok(n) => {
-                                if let Some(rtp) = n.remote_rtp {
-                                    self.media(MediaCommand::SetRemote { side: Side::A, rtp });
-                                }
-                                self.a_offer = Some(answer);
-                            }
-                            Err(_) => self.release(now, HangupCause::Refused(StatusCode::NOT_ACCEPTABLE_HERE)),
+        if let Phase::Confirmed(c) = &mut self.phase
+            && side == Some(Side::A)
+        {
+            c.a_acked = true;
+            // A late offer is answered in the ACK (RFC 3264 §4).
+            if self.a_offer.is_none()
+                && !request.body.is_empty()
+                && let (Some(ours), Some(answer)) =
+                    (self.a_last_sdp.clone(), legs::sdp_body(&request))
+            {
+                match sdp_offer_answer::negotiated_from_answer(&ours, &answer) {
+                    Ok(n) => {
+                        if let Some(rtp) = n.remote_rtp {
+                            self.media(MediaCommand::SetRemote { side: Side::A, rtp });
                         }
+                        self.a_offer = Some(answer);
+                    }
+                    Err(_) => {
+                        self.release(now, HangupCause::Refused(StatusCode::NOT_ACCEPTABLE_HERE))
                     }
                 }
             }
@@ -389,7 +475,9 @@ impl Call {
         match self.purposes.remove(&req) {
             Some(Purpose::Fork(i)) => self.fork_failed(now, i, StatusCode::REQUEST_TIMEOUT, true),
             Some(Purpose::Refresh { .. }) => self.release(now, HangupCause::SessionExpired),
-            Some(Purpose::ReInvite { .. }) => self.reinvite_failed(now, StatusCode::REQUEST_TIMEOUT),
+            Some(Purpose::ReInvite { .. }) => {
+                self.reinvite_failed(now, StatusCode::REQUEST_TIMEOUT)
+            }
             Some(Purpose::Bye | Purpose::Relay) | None => {}
         }
         self.maybe_done(now);
@@ -398,11 +486,12 @@ impl Call {
     fn on_response(&mut self, now: Instant, req: ReqRef, response: Response) {
         let Some(purpose) = self.purposes.get(&req).cloned() else {
             // A 2xx retransmission for the winning fork: re-send our ACK.
-            if let Phase::Confirmed(c) = &self.phase {
-                if c.b_answer_req == req && response.status.is_success() {
-                    let (ack, to) = (c.b_ack.clone(), c.b_ack_peer);
-                    self.emit(CallOutput::SendAck { request: ack, to });
-                }
+            if let Phase::Confirmed(c) = &self.phase
+                && c.b_answer_req == req
+                && response.status.is_success()
+            {
+                let (ack, to) = (c.b_ack.clone(), c.b_ack_peer);
+                self.emit(CallOutput::SendAck { request: ack, to });
             }
             return;
         };
@@ -419,7 +508,10 @@ impl Call {
     }
 
     fn maybe_done(&mut self, _now: Instant) {
-        if self.ended && matches!(self.phase, Phase::Ending | Phase::Done) && self.purposes.is_empty() {
+        if self.ended
+            && matches!(self.phase, Phase::Ending | Phase::Done)
+            && self.purposes.is_empty()
+        {
             self.phase = Phase::Done;
             self.linger_until = None;
         }
@@ -437,9 +529,8 @@ impl Call {
 
     /// CANCELs every fork still ringing except `keep`.
     pub(crate) fn cancel_forks(&mut self, keep: Option<usize>) {
-        let Phase::Setup(s) = &mut self.phase else { return };
         let mut cancels = Vec::new();
-        for (i, f) in s.forks.iter_mut().enumerate() {
+        for (i, f) in self.forks.iter_mut().enumerate() {
             if Some(i) != keep && matches!(f.state, ForkState::Calling | ForkState::Ringing) {
                 f.state = ForkState::Cancelled;
                 cancels.push(f.req);
@@ -451,14 +542,27 @@ impl Call {
     }
 
     /// Builds the SDP answer for leg A given the codec leg B chose.
-    pub(crate) fn a_answer(&mut self, codec: AudioCodec, te: bool, direction: Direction) -> Option<SessionDescription> {
-        let caps = sdp_offer_answer::Capabilities { codecs: vec![codec], telephone_event: te };
+    pub(crate) fn a_answer(
+        &mut self,
+        codec: AudioCodec,
+        te: bool,
+        direction: Direction,
+    ) -> Option<SessionDescription> {
+        let caps = sdp_offer_answer::Capabilities {
+            codecs: vec![codec],
+            telephone_event: te,
+        };
         let sdp = match &self.a_offer {
-            Some(offer) => self.a_sdp.answer(offer, self.ports.a_port, &caps, direction).ok().map(|(sdp, _)| sdp)?,
+            Some(offer) => self
+                .a_sdp
+                .answer(offer, self.ports.a_port, &caps, direction)
+                .ok()
+                .map(|(sdp, _)| sdp)?,
             None => {
                 let pt = legs::static_pt(codec);
                 let te_pt = te.then_some(101);
-                self.a_sdp.offer(self.ports.a_port, &[(pt, codec)], te_pt, direction)
+                self.a_sdp
+                    .offer(self.ports.a_port, &[(pt, codec)], te_pt, direction)
             }
         };
         self.a_last_sdp = Some(sdp.clone());
@@ -476,7 +580,11 @@ impl Call {
     }
 
     pub(crate) fn start_session_timer_a(&mut self, now: Instant) -> Result<(), StatusCode> {
-        match session_timer::negotiate_uas(&self.a_invite.headers, self.cfg.session_timer.as_ref(), now) {
+        match session_timer::negotiate_uas(
+            &self.a_invite.headers,
+            self.cfg.session_timer.as_ref(),
+            now,
+        ) {
             Ok(Some(st)) => {
                 self.a_timer = Some(st.timer);
                 self.a_timer_header = Some(st.session_expires_header);

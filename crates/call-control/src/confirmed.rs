@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use sdp_offer_answer::Direction;
 use sip_dialog::session_timer::Refresher;
 use sip_message::{HeaderName, Method, Request, Response, StatusCode};
 use sip_transaction::{Peer, ServerTxId};
@@ -28,18 +29,32 @@ impl Call {
             Side::A => &mut self.a_dialog,
             Side::B => &mut c.b,
         };
+        if !dialog.matches_request(&request) {
+            // The Call-ID is ours but the tags are not: another fork's dialog, or a stale
+            // one (RFC 3261 §12.2.2).
+            let resp = Response::from_request(&request, StatusCode::CALL_DOES_NOT_EXIST);
+            return self.emit(CallOutput::Respond { tx, response: resp });
+        }
         if let Err(e) = dialog.check_remote_request(&request) {
             let resp = Response::from_request(&request, StatusCode::from(&e));
             return self.emit(CallOutput::Respond { tx, response: resp });
         }
         match request.method {
             Method::Bye => {
-                self.emit(CallOutput::Respond { tx, response: Response::from_request(&request, StatusCode::OK) });
+                self.emit(CallOutput::Respond {
+                    tx,
+                    response: Response::from_request(&request, StatusCode::OK),
+                });
+                self.abort_pending(c);
                 match side {
                     Side::A => self.send_bye_b(c),
                     Side::B => self.send_bye_a(now),
                 }
-                let cause = if side == Side::A { HangupCause::CallerHangup } else { HangupCause::CalleeHangup };
+                let cause = if side == Side::A {
+                    HangupCause::CallerHangup
+                } else {
+                    HangupCause::CalleeHangup
+                };
                 self.phase = Phase::Ending;
                 self.finish(now, cause);
             }
@@ -48,13 +63,17 @@ impl Call {
                 // A session refresh without SDP; media changes come by re-INVITE.
                 self.refreshed(now, side);
                 let mut ok = Response::from_request(&request, StatusCode::OK);
-                ok.headers.push(HeaderName::Contact, format!("<{}>", self.cfg.local_contact));
+                ok.headers
+                    .push(HeaderName::Contact, format!("<{}>", self.cfg.local_contact));
                 if side == Side::A {
                     self.add_a_timer_headers(&mut ok);
                 }
                 if !request.body.is_empty() {
                     ok = Response::from_request(&request, StatusCode::NOT_ACCEPTABLE_HERE);
-                    ok.headers.push(HeaderName::Warning, "399 centralino \"media changes by re-INVITE only\"");
+                    ok.headers.push(
+                        HeaderName::Warning,
+                        "399 centralino \"media changes by re-INVITE only\"",
+                    );
                 }
                 self.emit(CallOutput::Respond { tx, response: ok });
             }
@@ -67,12 +86,19 @@ impl Call {
             }
             Method::Info => {
                 // Relayed to the other leg (DTMF as application/dtmf-relay, …).
-                self.emit(CallOutput::Respond { tx, response: Response::from_request(&request, StatusCode::OK) });
+                self.emit(CallOutput::Respond {
+                    tx,
+                    response: Response::from_request(&request, StatusCode::OK),
+                });
                 let other = match side {
                     Side::A => &mut c.b,
                     Side::B => &mut self.a_dialog,
                 };
-                let fallback = if side == Side::A { c.b_peer } else { self.a_peer };
+                let fallback = if side == Side::A {
+                    c.b_peer
+                } else {
+                    self.a_peer
+                };
                 if let Ok(mut info) = other.request(Method::Info) {
                     let to = legs::resolve(other.next_hop(), fallback);
                     if let Some(ct) = request.headers.content_type() {
@@ -80,7 +106,11 @@ impl Call {
                     }
                     info.body = request.body.clone();
                     let req = self.new_req(Purpose::Relay);
-                    self.emit(CallOutput::Send { req, request: info, to });
+                    self.emit(CallOutput::Send {
+                        req,
+                        request: info,
+                        to,
+                    });
                 }
             }
             _ => {
@@ -94,26 +124,38 @@ impl Call {
     /// A re-INVITE: a refresh (same SDP version, or no SDP) is answered here; a media
     /// change is applied to the relay and, when the direction changes (hold/resume),
     /// relayed to the other leg with our own SDP for that leg.
-    fn reinvite(&mut self, now: Instant, c: &mut Confirmed, side: Side, tx: ServerTxId, request: Request) {
+    fn reinvite(
+        &mut self,
+        now: Instant,
+        c: &mut Confirmed,
+        side: Side,
+        tx: ServerTxId,
+        request: Request,
+    ) {
         if c.pending.is_some() {
             let resp = Response::from_request(&request, StatusCode::REQUEST_PENDING);
             return self.emit(CallOutput::Respond { tx, response: resp });
         }
         match side {
-            Side::A => self.a_dialog.refresh_target(request.headers.contacts().ok()),
+            Side::A => self
+                .a_dialog
+                .refresh_target(request.headers.contacts().ok()),
             Side::B => c.b.refresh_target(request.headers.contacts().ok()),
         }
         self.refreshed(now, side);
         let offer = legs::sdp_body(&request);
         let Some(offer) = offer else {
             // No offer: ours goes in the 2xx, the answer in the ACK (RFC 3264 §4).
-            return self.answer_reinvite_locally(c, side, tx, &request, None);
+            return self.answer_reinvite_locally(c, side, tx, &request, None, Direction::SendRecv);
         };
         let summary = match sdp_offer_answer::summarize_offer(&offer, &self.cfg.capabilities) {
             Ok(s) if s.codecs.iter().any(|(_, codec)| *codec == c.codec) => s,
             _ => {
                 let mut resp = Response::from_request(&request, StatusCode::NOT_ACCEPTABLE_HERE);
-                resp.headers.push(HeaderName::Warning, "305 centralino \"the bridged codec must stay\"");
+                resp.headers.push(
+                    HeaderName::Warning,
+                    "305 centralino \"the bridged codec must stay\"",
+                );
                 return self.emit(CallOutput::Respond { tx, response: resp });
             }
         };
@@ -122,7 +164,14 @@ impl Call {
         }
         let was_held = if side == Side::A { c.a_held } else { c.b_held };
         if summary.on_hold == was_held {
-            return self.answer_reinvite_locally(c, side, tx, &request, Some(offer));
+            return self.answer_reinvite_locally(
+                c,
+                side,
+                tx,
+                &request,
+                Some(offer),
+                Direction::SendRecv,
+            );
         }
         // Hold or resume: tell the other side with a re-INVITE of ours.
         if side == Side::A {
@@ -132,13 +181,26 @@ impl Call {
             c.b_held = summary.on_hold;
         }
         let other = side.other();
-        self.media(MediaCommand::Hold { side, on_hold: summary.on_hold });
-        let codecs = vec![(c.codec_pt, c.codec)];
+        self.media(MediaCommand::Hold {
+            side,
+            on_hold: summary.on_hold,
+        });
         let sdp = match other {
-            Side::B => self.b_sdp.offer(self.ports.b_port, &codecs, c.b_telephone_event_pt, summary.direction),
+            Side::B => {
+                let codecs = [(c.codec_pt, c.codec)];
+                self.b_sdp.offer(
+                    self.ports.b_port,
+                    &codecs,
+                    c.b_telephone_event_pt,
+                    summary.direction,
+                )
+            }
             Side::A => {
+                // Leg A keeps the payload numbers it negotiated, not leg B's.
+                let codecs = [(self.a_codec_pt(c.codec), c.codec)];
                 let te = self.a_summary.as_ref().and_then(|s| s.telephone_event_pt);
-                self.a_sdp.offer(self.ports.a_port, &codecs, te, summary.direction)
+                self.a_sdp
+                    .offer(self.ports.a_port, &codecs, te, summary.direction)
             }
         };
         let (dialog, fallback) = match other {
@@ -146,7 +208,10 @@ impl Call {
             Side::B => (&mut c.b, c.b_peer),
         };
         let Ok(mut reinvite) = dialog.request(Method::Invite) else {
-            return self.emit(CallOutput::Respond { tx, response: Response::from_request(&request, StatusCode::SERVER_INTERNAL_ERROR) });
+            return self.emit(CallOutput::Respond {
+                tx,
+                response: Response::from_request(&request, StatusCode::SERVER_INTERNAL_ERROR),
+            });
         };
         let to = legs::resolve(dialog.next_hop(), fallback);
         reinvite.headers.push(HeaderName::Allow, ALLOW);
@@ -157,8 +222,18 @@ impl Call {
             self.a_last_sdp = Some(sdp);
         }
         let req = self.new_req(Purpose::ReInvite { to: other });
-        c.pending = Some(Pending { from: side, tx, request, offer });
-        self.emit(CallOutput::Send { req, request: reinvite, to });
+        c.pending = Some(Pending {
+            from: side,
+            tx,
+            request,
+            offer,
+            was_held,
+        });
+        self.emit(CallOutput::Send {
+            req,
+            request: reinvite,
+            to,
+        });
     }
 
     fn answer_reinvite_locally(
@@ -168,28 +243,50 @@ impl Call {
         tx: ServerTxId,
         request: &Request,
         offer: Option<sdp_offer_answer::SessionDescription>,
+        want: Direction,
     ) {
-        let direction = offer
-            .as_ref()
-            .and_then(|o| sdp_offer_answer::summarize_offer(o, &self.cfg.capabilities).ok())
-            .map_or(sdp_offer_answer::Direction::SendRecv, |s| s.direction);
-        let codecs = vec![(c.codec_pt, c.codec)];
-        let caps = sdp_offer_answer::Capabilities { codecs: vec![c.codec], telephone_event: true };
+        // What we want on this leg; `LocalSdp::answer` narrows it to what the offer allows
+        // (RFC 3264 §6.1), so a sendonly offer gets a recvonly answer.
+        let direction = want;
+        let pt = if side == Side::A {
+            self.a_codec_pt(c.codec)
+        } else {
+            c.codec_pt
+        };
+        let codecs = [(pt, c.codec)];
+        let caps = sdp_offer_answer::Capabilities {
+            codecs: vec![c.codec],
+            telephone_event: true,
+        };
         let sdp = match (side, offer) {
-            (Side::A, Some(o)) => self.a_sdp.answer(&o, self.ports.a_port, &caps, direction).ok().map(|(s, _)| s),
-            (Side::B, Some(o)) => self.b_sdp.answer(&o, self.ports.b_port, &caps, direction).ok().map(|(s, _)| s),
+            (Side::A, Some(o)) => self
+                .a_sdp
+                .answer(&o, self.ports.a_port, &caps, direction)
+                .ok()
+                .map(|(s, _)| s),
+            (Side::B, Some(o)) => self
+                .b_sdp
+                .answer(&o, self.ports.b_port, &caps, direction)
+                .ok()
+                .map(|(s, _)| s),
             (Side::A, None) => {
                 let te = self.a_summary.as_ref().and_then(|s| s.telephone_event_pt);
                 Some(self.a_sdp.offer(self.ports.a_port, &codecs, te, direction))
             }
-            (Side::B, None) => Some(self.b_sdp.offer(self.ports.b_port, &codecs, c.b_telephone_event_pt, direction)),
+            (Side::B, None) => Some(self.b_sdp.offer(
+                self.ports.b_port,
+                &codecs,
+                c.b_telephone_event_pt,
+                direction,
+            )),
         };
         let Some(sdp) = sdp else {
             let resp = Response::from_request(request, StatusCode::NOT_ACCEPTABLE_HERE);
             return self.emit(CallOutput::Respond { tx, response: resp });
         };
         let mut ok = Response::from_request(request, StatusCode::OK);
-        ok.headers.push(HeaderName::Contact, format!("<{}>", self.cfg.local_contact));
+        ok.headers
+            .push(HeaderName::Contact, format!("<{}>", self.cfg.local_contact));
         ok.headers.push(HeaderName::Allow, ALLOW);
         if side == Side::A {
             self.add_a_timer_headers(&mut ok);
@@ -204,42 +301,108 @@ impl Call {
         if response.status.is_provisional() {
             return;
         }
-        let Phase::Confirmed(c) = &mut self.phase else { return };
-        let Some(pending) = c.pending.take() else { return };
+        let Phase::Confirmed(c) = &mut self.phase else {
+            return;
+        };
+        let Some(pending) = c.pending.take() else {
+            return;
+        };
         if !response.status.is_success() {
-            let status = if response.status == StatusCode::REQUEST_PENDING { response.status } else { StatusCode::NOT_ACCEPTABLE_HERE };
+            Self::undo_hold(&mut self.outputs, c, &pending);
+            let status = if response.status == StatusCode::REQUEST_PENDING {
+                response.status
+            } else {
+                StatusCode::NOT_ACCEPTABLE_HERE
+            };
             let resp = Response::from_request(&pending.request, status);
-            return self.emit(CallOutput::Respond { tx: pending.tx, response: resp });
+            return self.emit(CallOutput::Respond {
+                tx: pending.tx,
+                response: resp,
+            });
         }
         // ACK the other leg's 2xx.
         let (dialog, fallback) = match to {
             Side::A => (&self.a_dialog, self.a_peer),
             Side::B => (&c.b, c.b_peer),
         };
-        let cseq = response.headers.cseq().map(|c| c.seq).unwrap_or(dialog.local_cseq());
+        let cseq = response
+            .headers
+            .cseq()
+            .map(|c| c.seq)
+            .unwrap_or(dialog.local_cseq());
         let ack = dialog.ack(cseq);
         let ack_to = legs::resolve(dialog.next_hop(), fallback);
-        if let (Some(ours), Some(answer)) = (if to == Side::B { self.b_offer.clone() } else { self.a_last_sdp.clone() }, legs::response_sdp(&response)) {
-            if let Ok(n) = sdp_offer_answer::negotiated_from_answer(&ours, &answer) {
-                if let Some(rtp) = n.remote_rtp {
-                    self.outputs.push_back(CallOutput::Media(MediaCommand::SetRemote { side: to, rtp }));
-                }
+        // The originator gets the direction the other leg answered: the B2BUA is
+        // transparent for hold (RFC 3264 §8.4).
+        let mut want = Direction::SendRecv;
+        if let (Some(ours), Some(answer)) = (
+            if to == Side::B {
+                self.b_offer.clone()
+            } else {
+                self.a_last_sdp.clone()
+            },
+            legs::response_sdp(&response),
+        ) && let Ok(n) = sdp_offer_answer::negotiated_from_answer(&ours, &answer)
+        {
+            if let Some(rtp) = n.remote_rtp {
+                self.outputs
+                    .push_back(CallOutput::Media(MediaCommand::SetRemote { side: to, rtp }));
             }
+            want = n.direction.reversed();
         }
-        self.emit(CallOutput::SendAck { request: ack, to: ack_to });
+        self.emit(CallOutput::SendAck {
+            request: ack,
+            to: ack_to,
+        });
         // Now answer the originator with an answer to its offer.
-        let Phase::Confirmed(mut c) = std::mem::replace(&mut self.phase, Phase::Done) else { return };
+        let Phase::Confirmed(mut c) = std::mem::replace(&mut self.phase, Phase::Done) else {
+            return;
+        };
         let from = pending.from;
-        self.answer_reinvite_locally(&mut c, from, pending.tx, &pending.request, Some(pending.offer));
+        self.answer_reinvite_locally(
+            &mut c,
+            from,
+            pending.tx,
+            &pending.request,
+            Some(pending.offer),
+            want,
+        );
         self.phase = Phase::Confirmed(c);
         let _ = now;
     }
 
     pub(crate) fn reinvite_failed(&mut self, _now: Instant, status: StatusCode) {
-        let Phase::Confirmed(c) = &mut self.phase else { return };
+        let Phase::Confirmed(c) = &mut self.phase else {
+            return;
+        };
         if let Some(p) = c.pending.take() {
+            Self::undo_hold(&mut self.outputs, c, &p);
             let resp = Response::from_request(&p.request, status);
-            self.emit(CallOutput::Respond { tx: p.tx, response: resp });
+            self.emit(CallOutput::Respond {
+                tx: p.tx,
+                response: resp,
+            });
+        }
+    }
+
+    /// The other leg refused a relayed hold/resume: the originator's hold state and the
+    /// relay go back to what they were.
+    fn undo_hold(
+        outputs: &mut std::collections::VecDeque<CallOutput>,
+        c: &mut Confirmed,
+        p: &Pending,
+    ) {
+        let held = if p.from == Side::A {
+            &mut c.a_held
+        } else {
+            &mut c.b_held
+        };
+        if *held != p.was_held {
+            *held = p.was_held;
+            outputs.push_back(CallOutput::Media(MediaCommand::Hold {
+                side: p.from,
+                on_hold: p.was_held,
+            }));
         }
     }
 
@@ -249,16 +412,29 @@ impl Call {
             return;
         }
         if response.status.is_success() {
-            if response.headers.cseq().is_ok_and(|c| c.method == Method::Invite) {
-                let Phase::Confirmed(c) = &self.phase else { return };
+            if response
+                .headers
+                .cseq()
+                .is_ok_and(|c| c.method == Method::Invite)
+            {
+                let Phase::Confirmed(c) = &self.phase else {
+                    return;
+                };
                 let (dialog, fallback) = match to {
                     Side::A => (&self.a_dialog, self.a_peer),
                     Side::B => (&c.b, c.b_peer),
                 };
-                let seq = response.headers.cseq().map(|c| c.seq).unwrap_or(dialog.local_cseq());
+                let seq = response
+                    .headers
+                    .cseq()
+                    .map(|c| c.seq)
+                    .unwrap_or(dialog.local_cseq());
                 let ack = dialog.ack(seq);
                 let ack_to = legs::resolve(dialog.next_hop(), fallback);
-                self.emit(CallOutput::SendAck { request: ack, to: ack_to });
+                self.emit(CallOutput::SendAck {
+                    request: ack,
+                    to: ack_to,
+                });
             }
             self.refreshed(now, to);
         } else if matches!(response.status.0, 408 | 481) {
@@ -271,7 +447,11 @@ impl Call {
     }
 
     fn refreshed(&mut self, now: Instant, side: Side) {
-        let timer = if side == Side::A { &mut self.a_timer } else { &mut self.b_timer };
+        let timer = if side == Side::A {
+            &mut self.a_timer
+        } else {
+            &mut self.b_timer
+        };
         if let Some(t) = timer {
             t.refreshed(now);
         }
@@ -280,14 +460,22 @@ impl Call {
     /// Session timers: send our refreshes, or release a session the peer let expire.
     pub(crate) fn session_timers(&mut self, now: Instant) {
         for side in [Side::A, Side::B] {
-            let timer = if side == Side::A { self.a_timer } else { self.b_timer };
+            let timer = if side == Side::A {
+                self.a_timer
+            } else {
+                self.b_timer
+            };
             let Some(t) = timer else { continue };
             if t.refresher == Refresher::Remote && now >= t.expires_at() {
                 return self.release(now, HangupCause::SessionExpired);
             }
             if t.refresh_at().is_some_and(|at| now >= at) {
                 // Mark it now so one refresh goes out per interval; the answer restarts it.
-                let timer = if side == Side::A { &mut self.a_timer } else { &mut self.b_timer };
+                let timer = if side == Side::A {
+                    &mut self.a_timer
+                } else {
+                    &mut self.b_timer
+                };
                 if let Some(t) = timer {
                     t.refreshed(now);
                 }
@@ -299,25 +487,45 @@ impl Call {
     /// A refresh with UPDATE (no SDP) when the peer allows it, else a re-INVITE with
     /// our unchanged SDP (RFC 4028 §9, §7.4).
     fn send_refresh(&mut self, side: Side) {
-        let Phase::Confirmed(c) = &mut self.phase else { return };
+        let Phase::Confirmed(c) = &mut self.phase else {
+            return;
+        };
         let (dialog, fallback) = match side {
             Side::A => (&mut self.a_dialog, self.a_peer),
             Side::B => (&mut c.b, c.b_peer),
         };
-        let Ok(mut req) = dialog.request(Method::Invite) else { return };
+        let Ok(mut req) = dialog.request(Method::Invite) else {
+            return;
+        };
         let to = legs::resolve(dialog.next_hop(), fallback);
-        let sdp = if side == Side::A { self.a_last_sdp.clone() } else { self.b_offer.clone() };
+        let sdp = if side == Side::A {
+            self.a_last_sdp.clone()
+        } else {
+            self.b_offer.clone()
+        };
         if let Some(sdp) = sdp {
             legs::set_sdp(&mut req.headers, &mut req.body, &sdp);
         }
         if let Some(st) = &self.cfg.session_timer {
             req.headers.push(HeaderName::Supported, "timer");
-            let secs = if side == Side::A { self.a_timer } else { self.b_timer }.map_or(st.session_expires, |t| t.interval);
+            let secs = if side == Side::A {
+                self.a_timer
+            } else {
+                self.b_timer
+            }
+            .map_or(st.session_expires, |t| t.interval);
             // We send this refresh, so we are its UAC and the refresher (RFC 4028 §7.4).
-            req.headers.push(HeaderName::SessionExpires, format!("{};refresher=uac", secs.as_secs()));
+            req.headers.push(
+                HeaderName::SessionExpires,
+                format!("{};refresher=uac", secs.as_secs()),
+            );
         }
         let r = self.new_req(Purpose::Refresh { to: side });
-        self.emit(CallOutput::Send { req: r, request: req, to });
+        self.emit(CallOutput::Send {
+            req: r,
+            request: req,
+            to,
+        });
     }
 }
 

@@ -62,6 +62,9 @@ pub struct CallConfig {
     pub local_contact: Uri,
     /// Codecs we relay (no transcoding).
     pub capabilities: Capabilities,
+    /// How long a leg-B branch may stay without any response (not even 100 Trying)
+    /// before it is given up and the next target group tried [TEL-2].
+    pub no_response_timeout: Duration,
     /// How long a terminated call lingers to absorb late responses (64*T1).
     pub linger: Duration,
 }

@@ -1,6 +1,7 @@
 //! Helpers shared by both legs of a call: forks, tags, next-hop resolution, SDP bodies.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
 
 use sdp_offer_answer::{AudioCodec, SessionDescription};
 use sip_message::{HeaderName, Host, Request, Response, Uri};
@@ -15,6 +16,9 @@ pub(crate) struct Fork {
     pub(crate) target: Target,
     pub(crate) invite: Request,
     pub(crate) state: ForkState,
+    /// Until the first response (even 100 Trying) arrives: when this fork is given up
+    /// as unreachable, so the next target group can be tried [TEL-2].
+    pub(crate) no_response_deadline: Option<Instant>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +39,11 @@ pub(crate) fn token(rng: &mut fastrand::Rng, len: usize) -> String {
 
 /// Puts our tag on the To header of a response.
 pub(crate) fn set_to_tag(resp: &mut Response, tag: &str) {
-    if let Ok(mut to) = resp.headers.to() {
-        if to.tag().is_none() {
-            to.set_tag(tag.to_owned());
-            resp.headers.set(HeaderName::To, to.to_string());
-        }
+    if let Ok(mut to) = resp.headers.to()
+        && to.tag().is_none()
+    {
+        to.set_tag(tag.to_owned());
+        resp.headers.set(HeaderName::To, to.to_string());
     }
 }
 

@@ -16,14 +16,21 @@ use crate::legs::{self, Fork, ForkState};
 impl Call {
     pub(crate) fn start(&mut self, now: Instant, plan: TargetPlan) {
         // Loop protection: a B2BUA still honours Max-Forwards (RFC 3261 §16.3 step 3).
-        let max_forwards = self.a_invite.headers.max_forwards().ok().flatten().unwrap_or(70);
+        let max_forwards = self
+            .a_invite
+            .headers
+            .max_forwards()
+            .ok()
+            .flatten()
+            .unwrap_or(70);
         if max_forwards == 0 {
             return self.refuse(now, StatusCode::TOO_MANY_HOPS, "Max-Forwards exhausted");
         }
         if let Err(status) = self.start_session_timer_a(now) {
             let mut resp = self.a_response(status);
             if let Some(cfg) = &self.cfg.session_timer {
-                resp.headers.push(HeaderName::MinSe, cfg.min_se.as_secs().to_string());
+                resp.headers
+                    .push(HeaderName::MinSe, cfg.min_se.as_secs().to_string());
             }
             let tx = self.a_tx;
             self.emit(CallOutput::Respond { tx, response: resp });
@@ -32,7 +39,11 @@ impl Call {
         // The caller's offer (or a late offer: SDP in our 2xx, answer in the ACK).
         if !self.a_invite.body.is_empty() {
             let Some(offer) = legs::sdp_body(&self.a_invite) else {
-                return self.refuse(now, StatusCode::UNSUPPORTED_MEDIA_TYPE, "the body is not a valid SDP");
+                return self.refuse(
+                    now,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "the body is not a valid SDP",
+                );
             };
             match sdp_offer_answer::summarize_offer(&offer, &self.cfg.capabilities) {
                 Ok(summary) => {
@@ -48,19 +59,30 @@ impl Call {
         let (codecs, te_pt, direction) = match &self.a_summary {
             Some(s) => (s.codecs.clone(), s.telephone_event_pt, s.direction),
             None => (
-                self.cfg.capabilities.codecs.iter().map(|&c| (legs::static_pt(c), c)).collect(),
+                self.cfg
+                    .capabilities
+                    .codecs
+                    .iter()
+                    .map(|&c| (legs::static_pt(c), c))
+                    .collect(),
                 self.cfg.capabilities.telephone_event.then_some(101),
                 Direction::SendRecv,
             ),
         };
-        self.b_offer = Some(self.b_sdp.offer(self.ports.b_port, &codecs, te_pt, direction));
+        self.b_offer = Some(
+            self.b_sdp
+                .offer(self.ports.b_port, &codecs, te_pt, direction),
+        );
         if plan.groups.iter().all(Vec::is_empty) {
-            return self.refuse(now, StatusCode::TEMPORARILY_UNAVAILABLE, "no registered contact");
+            return self.refuse(
+                now,
+                StatusCode::TEMPORARILY_UNAVAILABLE,
+                "no registered contact",
+            );
         }
         self.phase = Phase::Setup(Setup {
             plan,
             group: 0,
-            forks: Vec::new(),
             ring_deadline: now + self.cfg.ring_timeout,
             a_provisional_sent: false,
             failures: Vec::new(),
@@ -78,19 +100,31 @@ impl Call {
         for target in targets {
             let invite = self.b_invite(&target.uri);
             let req = self.new_req(Purpose::Fork(0));
-            forks.push(Fork { req, target, invite, state: ForkState::Calling });
+            forks.push(Fork {
+                req,
+                target,
+                invite,
+                state: ForkState::Calling,
+                no_response_deadline: Some(now + self.cfg.no_response_timeout),
+            });
         }
-        let Phase::Setup(s) = &mut self.phase else { return };
+        let Phase::Setup(s) = &mut self.phase else {
+            return;
+        };
         s.group = g;
-        let base = s.forks.len();
+        let base = self.forks.len();
         for (k, f) in forks.iter().enumerate() {
             self.purposes.insert(f.req, Purpose::Fork(base + k));
         }
         let sends: Vec<CallOutput> = forks
             .iter()
-            .map(|f| CallOutput::Send { req: f.req, request: f.invite.clone(), to: f.target.peer })
+            .map(|f| CallOutput::Send {
+                req: f.req,
+                request: f.invite.clone(),
+                to: f.target.peer,
+            })
             .collect();
-        s.forks.extend(forks);
+        self.forks.extend(forks);
         for out in sends {
             self.emit(out);
         }
@@ -103,26 +137,56 @@ impl Call {
         let mut req = Request::new(Method::Invite, uri.clone());
         let caller = self.a_dialog.remote.clone();
         let mut from_uri = self.cfg.local_contact.clone();
-        from_uri.user = caller.uri.user.clone().or_else(|| Some("anonymous".to_owned()));
+        from_uri.user = caller
+            .uri
+            .user
+            .clone()
+            .or_else(|| Some("anonymous".to_owned()));
         from_uri.params = Default::default();
         if from_uri.scheme != Scheme::Sips {
             from_uri.scheme = Scheme::Sip;
         }
-        let mut from = NameAddr { display_name: caller.display_name.clone(), uri: from_uri, params: Default::default() };
+        let mut from = NameAddr {
+            display_name: caller.display_name.clone(),
+            uri: from_uri,
+            params: Default::default(),
+        };
         from.set_tag(self.b_from_tag.clone());
-        let to = NameAddr { display_name: None, uri: uri.clone(), params: Default::default() };
-        let mf = self.a_invite.headers.max_forwards().ok().flatten().unwrap_or(70).saturating_sub(1).min(70);
+        let to = NameAddr {
+            display_name: None,
+            uri: uri.clone(),
+            params: Default::default(),
+        };
+        let mf = self
+            .a_invite
+            .headers
+            .max_forwards()
+            .ok()
+            .flatten()
+            .unwrap_or(70)
+            .saturating_sub(1)
+            .min(70);
         let h = &mut req.headers;
         h.push(HeaderName::MaxForwards, mf.to_string());
         h.push(HeaderName::From, from.to_string());
         h.push(HeaderName::To, to.to_string());
         h.push(HeaderName::CallId, self.b_call_id.clone());
-        h.push(HeaderName::CSeq, CSeq { seq: 1, method: Method::Invite }.to_string());
+        h.push(
+            HeaderName::CSeq,
+            CSeq {
+                seq: 1,
+                method: Method::Invite,
+            }
+            .to_string(),
+        );
         h.push(HeaderName::Contact, format!("<{}>", self.cfg.local_contact));
         h.push(HeaderName::Allow, ALLOW);
         if let Some(st) = &self.cfg.session_timer {
             h.push(HeaderName::Supported, "timer");
-            h.push(HeaderName::SessionExpires, st.session_expires.as_secs().to_string());
+            h.push(
+                HeaderName::SessionExpires,
+                st.session_expires.as_secs().to_string(),
+            );
             h.push(HeaderName::MinSe, st.min_se.as_secs().to_string());
         }
         if let Some(offer) = &self.b_offer {
@@ -134,8 +198,17 @@ impl Call {
         req
     }
 
-    pub(crate) fn fork_response(&mut self, now: Instant, _req: crate::io::ReqRef, i: usize, response: Response) {
+    pub(crate) fn fork_response(
+        &mut self,
+        now: Instant,
+        _req: crate::io::ReqRef,
+        i: usize,
+        response: Response,
+    ) {
         let status = response.status;
+        if let Some(f) = self.forks.get_mut(i) {
+            f.no_response_deadline = None;
+        }
         if status.is_provisional() {
             if status == StatusCode::TRYING {
                 return;
@@ -144,14 +217,44 @@ impl Call {
         } else if status.is_success() {
             self.fork_answered(now, i, response);
         } else {
-            let retry = status.0 == 408 || status.0 == 503 || status.0 == 500 || status.0 == 502 || status.0 == 504;
+            let retry = status.0 == 408
+                || status.0 == 503
+                || status.0 == 500
+                || status.0 == 502
+                || status.0 == 504;
             self.fork_failed(now, i, status, retry);
         }
     }
 
+    /// Forks that got no response at all within the no-response timeout are given up
+    /// as unreachable (a silent trunk link): the next target group is tried [TEL-2].
+    pub(crate) fn fork_no_response(&mut self, now: Instant) {
+        let due: Vec<usize> = self
+            .forks
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.state == ForkState::Calling && f.no_response_deadline.is_some_and(|d| now >= d))
+            .map(|(i, _)| i)
+            .collect();
+        for i in due {
+            if let Some(f) = self.forks.get_mut(i) {
+                f.no_response_deadline = None;
+            }
+            let req = self.forks[i].req;
+            self.fork_failed(now, i, StatusCode::REQUEST_TIMEOUT, true);
+            // Stop the INVITE's retransmissions too (deferred by the transaction layer
+            // until a provisional arrives, if ever).
+            self.emit(CallOutput::Cancel { req });
+        }
+    }
+
     fn fork_provisional(&mut self, i: usize, response: &Response) {
-        let Phase::Setup(s) = &mut self.phase else { return };
-        let Some(f) = s.forks.get_mut(i) else { return };
+        let Phase::Setup(s) = &mut self.phase else {
+            return;
+        };
+        let Some(f) = self.forks.get_mut(i) else {
+            return;
+        };
         if f.state == ForkState::Calling {
             f.state = ForkState::Ringing;
         }
@@ -159,28 +262,59 @@ impl Call {
             return;
         }
         s.a_provisional_sent = true;
-        let ringing = self.a_response(if response.status.0 == 183 { StatusCode::SESSION_PROGRESS } else { StatusCode::RINGING });
+        let ringing = self.a_response(if response.status.0 == 183 {
+            StatusCode::SESSION_PROGRESS
+        } else {
+            StatusCode::RINGING
+        });
         let tx = self.a_tx;
-        self.emit(CallOutput::Respond { tx, response: ringing });
+        self.emit(CallOutput::Respond {
+            tx,
+            response: ringing,
+        });
         self.emit(CallOutput::Event(CallEvent::Ringing));
     }
 
     pub(crate) fn fork_failed(&mut self, now: Instant, i: usize, status: StatusCode, retry: bool) {
-        let Phase::Setup(s) = &mut self.phase else { return };
-        let Some(f) = s.forks.get_mut(i) else { return };
-        if matches!(f.state, ForkState::Cancelled | ForkState::Answered | ForkState::Failed { .. }) {
+        let Phase::Setup(s) = &mut self.phase else {
+            return;
+        };
+        let Some(f) = self.forks.get_mut(i) else {
+            return;
+        };
+        if matches!(
+            f.state,
+            ForkState::Cancelled | ForkState::Answered | ForkState::Failed { .. }
+        ) {
             return;
         }
         f.state = ForkState::Failed { retry };
         s.failures.push(status);
         let trunk_report = f.target.trunk.map(|t| (t, f.target.peer.addr));
-        let group_over = s.forks.iter().all(|f| matches!(f.state, ForkState::Failed { .. } | ForkState::Cancelled));
-        let all_retry = s.forks.iter().all(|f| matches!(f.state, ForkState::Failed { retry: true }));
+        if status.0 >= 600 {
+            // A global failure ends every branch (RFC 3261 §16.7 step 5).
+            self.cancel_forks(None);
+        }
+        let Phase::Setup(s) = &mut self.phase else {
+            return;
+        };
+        let group_over = self
+            .forks
+            .iter()
+            .all(|f| matches!(f.state, ForkState::Failed { .. } | ForkState::Cancelled));
+        let all_retry = self
+            .forks
+            .iter()
+            .all(|f| matches!(f.state, ForkState::Failed { retry: true }));
         let next = s.group + 1;
         let has_next = s.plan.groups.len() > next;
         let best = best_failure(&s.failures);
         if let Some((trunk, destination)) = trunk_report {
-            self.emit(CallOutput::Event(CallEvent::TrunkResult { trunk, destination, ok: !retry }));
+            self.emit(CallOutput::Event(CallEvent::TrunkResult {
+                trunk,
+                destination,
+                ok: !retry,
+            }));
         }
         if !group_over {
             return;
@@ -195,11 +329,9 @@ impl Call {
     }
 
     fn fork_answered(&mut self, now: Instant, i: usize, response: Response) {
-        let fork = match &self.phase {
-            Phase::Setup(s) => s.forks.get(i).cloned(),
-            _ => None,
+        let Some(fork) = self.forks.get(i).cloned() else {
+            return;
         };
-        let Some(fork) = fork else { return };
         let dialog = Dialog::new_uac(&fork.invite, &response);
         let late = !matches!(self.phase, Phase::Setup(_)) || fork.state == ForkState::Cancelled;
         let Ok(mut b) = dialog else {
@@ -209,25 +341,47 @@ impl Call {
         let invite_cseq = fork.invite.headers.cseq().map(|c| c.seq).unwrap_or(1);
         let ack = b.ack(invite_cseq);
         let ack_peer = legs::resolve(b.next_hop(), fork.target.peer);
-        self.emit(CallOutput::SendAck { request: ack.clone(), to: ack_peer });
+        self.emit(CallOutput::SendAck {
+            request: ack.clone(),
+            to: ack_peer,
+        });
         if late {
             // A second fork answered after the call was decided: hang it up at once.
             if let Ok(bye) = b.request(Method::Bye) {
                 let req = self.new_req(Purpose::Bye);
-                self.emit(CallOutput::Send { req, request: bye, to: ack_peer });
+                self.emit(CallOutput::Send {
+                    req,
+                    request: bye,
+                    to: ack_peer,
+                });
             }
             return;
         }
+        // This fork decided the call, whatever its answer: everyone else stops ringing.
+        if let Some(f) = self.forks.get_mut(i) {
+            f.state = ForkState::Answered;
+        }
+        self.cancel_forks(Some(i));
         if let Some(trunk) = fork.target.trunk {
             let destination = fork.target.peer.addr;
-            self.emit(CallOutput::Event(CallEvent::TrunkResult { trunk, destination, ok: true }));
+            self.emit(CallOutput::Event(CallEvent::TrunkResult {
+                trunk,
+                destination,
+                ok: true,
+            }));
         }
         // Media: B's answer decides the codec; A gets the same one.
         let Some(b_answer) = legs::response_sdp(&response) else {
             self.send_bye_b_dialog(&mut b, ack_peer);
-            return self.refuse(now, StatusCode::NOT_ACCEPTABLE_HERE, "the callee answered without SDP");
+            return self.refuse(
+                now,
+                StatusCode::NOT_ACCEPTABLE_HERE,
+                "the callee answered without SDP",
+            );
         };
-        let Some(offer) = self.b_offer.clone() else { return };
+        let Some(offer) = self.b_offer.clone() else {
+            return;
+        };
         let negotiated = match sdp_offer_answer::negotiated_from_answer(&offer, &b_answer) {
             Ok(n) => n,
             Err(e) => {
@@ -239,21 +393,30 @@ impl Call {
             self.media(MediaCommand::SetRemote { side: Side::B, rtp });
         }
         let a_te = self.a_summary.as_ref().and_then(|s| s.telephone_event_pt);
-        let te = negotiated.telephone_event_pt.is_some() && (a_te.is_some() || self.a_offer.is_none());
-        self.payload_maps(negotiated.codec, negotiated.payload_type, negotiated.telephone_event_pt);
+        let te =
+            negotiated.telephone_event_pt.is_some() && (a_te.is_some() || self.a_offer.is_none());
+        self.payload_maps(
+            negotiated.codec,
+            negotiated.payload_type,
+            negotiated.telephone_event_pt,
+        );
         let Some(a_sdp) = self.a_answer(negotiated.codec, te, negotiated.direction) else {
             self.send_bye_b_dialog(&mut b, ack_peer);
-            return self.refuse(now, StatusCode::NOT_ACCEPTABLE_HERE, "no codec in common with the callee");
+            return self.refuse(
+                now,
+                StatusCode::NOT_ACCEPTABLE_HERE,
+                "no codec in common with the callee",
+            );
         };
         if let Some(cfg) = &self.cfg.session_timer {
-            self.b_timer = Some(session_timer::negotiate_uac(&response.headers, cfg, now));
-        }
-        // Everyone else stops ringing.
-        self.cancel_forks(Some(i));
-        if let Phase::Setup(s) = &mut self.phase {
-            if let Some(f) = s.forks.get_mut(i) {
-                f.state = ForkState::Answered;
-            }
+            // An interval below our Min-SE would make us refresh (or expect refreshes)
+            // too often; hold the callee to our minimum (RFC 4028 §4).
+            let t = session_timer::negotiate_uac(&response.headers, cfg, now);
+            self.b_timer = Some(session_timer::SessionTimer::new(
+                t.interval.max(cfg.min_se),
+                t.refresher,
+                now,
+            ));
         }
         let mut ok = self.a_response(StatusCode::OK);
         ok.headers.push(HeaderName::Allow, ALLOW);
@@ -286,7 +449,11 @@ impl Call {
     fn send_bye_b_dialog(&mut self, b: &mut Dialog, to: sip_transaction::Peer) {
         if let Ok(bye) = b.request(Method::Bye) {
             let req = self.new_req(Purpose::Bye);
-            self.emit(CallOutput::Send { req, request: bye, to });
+            self.emit(CallOutput::Send {
+                req,
+                request: bye,
+                to,
+            });
         }
     }
 
@@ -295,24 +462,39 @@ impl Call {
         let a_pt = self
             .a_summary
             .as_ref()
-            .and_then(|s| s.codecs.iter().find(|(_, c)| *c == codec).map(|(pt, _)| *pt))
+            .and_then(|s| {
+                s.codecs
+                    .iter()
+                    .find(|(_, c)| *c == codec)
+                    .map(|(pt, _)| *pt)
+            })
             .unwrap_or_else(|| legs::static_pt(codec));
-        let a_te = self.a_summary.as_ref().and_then(|s| s.telephone_event_pt).or(Some(101));
+        let a_te = self
+            .a_summary
+            .as_ref()
+            .and_then(|s| s.telephone_event_pt)
+            .or(Some(101));
         let mut a_to_b = Vec::new();
         let mut b_to_a = Vec::new();
         if a_pt != b_pt {
             a_to_b.push((a_pt, b_pt));
             b_to_a.push((b_pt, a_pt));
         }
-        if let (Some(a), Some(b)) = (a_te, b_te) {
-            if a != b {
-                a_to_b.push((a, b));
-                b_to_a.push((b, a));
-            }
+        if let (Some(a), Some(b)) = (a_te, b_te)
+            && a != b
+        {
+            a_to_b.push((a, b));
+            b_to_a.push((b, a));
         }
         if !a_to_b.is_empty() {
-            self.media(MediaCommand::PayloadMap { from: Side::A, map: a_to_b });
-            self.media(MediaCommand::PayloadMap { from: Side::B, map: b_to_a });
+            self.media(MediaCommand::PayloadMap {
+                from: Side::A,
+                map: a_to_b,
+            });
+            self.media(MediaCommand::PayloadMap {
+                from: Side::B,
+                map: b_to_a,
+            });
         }
     }
 }
@@ -324,10 +506,13 @@ fn best_failure(failures: &[StatusCode]) -> StatusCode {
     if let Some(s) = failures.iter().find(|s| s.0 >= 600) {
         return *s;
     }
-    if failures.iter().any(|s| *s == StatusCode::BUSY_HERE) {
+    if failures.contains(&StatusCode::BUSY_HERE) {
         return StatusCode::BUSY_HERE;
     }
-    match failures.iter().find(|s| s.0 < 500 && !matches!(s.0, 401 | 407 | 408)) {
+    match failures
+        .iter()
+        .find(|s| s.0 < 500 && !matches!(s.0, 401 | 407 | 408))
+    {
         Some(s) => *s,
         None => StatusCode::TEMPORARILY_UNAVAILABLE,
     }

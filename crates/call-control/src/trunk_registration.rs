@@ -159,13 +159,13 @@ impl RegistrationClient {
                 }
             }
         }
-        if status == StatusCode::INTERVAL_TOO_BRIEF {
-            if let Some(min) = response.headers.get(&HeaderName::MinExpires).and_then(|v| v.trim().parse::<u64>().ok()) {
-                self.cfg.expires = Duration::from_secs(min);
-                self.state = RegistrationState::Unregistered;
-                self.next_at = Some(now);
-                return;
-            }
+        if status == StatusCode::INTERVAL_TOO_BRIEF
+            && let Some(min) = response.headers.get(&HeaderName::MinExpires).and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            self.cfg.expires = Duration::from_secs(min);
+            self.state = RegistrationState::Unregistered;
+            self.next_at = Some(now);
+            return;
         }
         self.fail(now);
     }

@@ -101,6 +101,9 @@ impl Runtime {
             session_timer: cfg.session_expires.map(|se| SessionTimerConfig { session_expires: se, min_se: cfg.min_se }),
             local_contact,
             capabilities: Capabilities::default(),
+            // A live SIP peer answers 100 Trying at once; 8×T1 (4 s) of silence means
+            // the link is down and the backup is worth trying [TEL-2].
+            no_response_timeout: cfg.timers.t1 * 8,
             linger: cfg.timers.t1 * 64,
         };
         let shared = Arc::new(Shared { cfg, call_config, relay: relay.clone() });
