@@ -117,6 +117,8 @@ async fn drive(spawn: CallSpawn) {
                     info!(idle_s = idle.as_secs(), "no RTP in either direction");
                     call.handle(now(), CallInput::MediaInactive);
                 }
+                // DTMF and playback events are for the IVR, which is not wired here yet.
+                Some(_) => {}
                 None => relay_alive = false,
             },
             () = sleep_until(deadline) => call.handle_timeout(now()),

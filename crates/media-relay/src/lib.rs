@@ -5,19 +5,27 @@
 //! per session relays A→B and B→A through the `rtp-media` core: symmetric-RTP latching
 //! (RFC 4961), SSRC/sequence/timestamp continuity, payload-type mapping, RFC 3550 A.1 loss
 //! statistics and the media inactivity timeout.
+//!
+//! The task also plays prompt playlists and music-on-hold loops to either side, paced by
+//! absolute 20 ms deadlines and continuing the relayed stream's SSRC, sequence and timestamp
+//! spaces (IVR-4, IVR-5), and reports RFC 4733 DTMF key presses received from either side
+//! (IVR-1, IVR-2), with barge-in. [`prompts::PromptLibrary`] decodes the audio files.
 
+mod playback;
 mod pool;
+pub mod prompts;
 mod task;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::pool::{Lifecycle, PortLease, PortPool, lock};
-use crate::task::{Control, RelayTask};
+use crate::prompts::{AudioCodec, MusicLoop, Prompt};
+use crate::task::{Command, Control, RelayTask};
 
 /// Relay settings; the binary fills them from `config/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +63,12 @@ pub enum RelayError {
     /// A bound socket could not be registered with the runtime.
     #[error("media socket setup failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The relay task has not yet taken the previous playback commands.
+    #[error("playback command queue full")]
+    CommandQueueFull,
+    /// The relay task has ended.
+    #[error("relay task ended")]
+    SessionEnded,
 }
 
 /// One of the two media endpoints of a session.
@@ -75,7 +89,7 @@ impl Side {
         }
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         match self {
             Side::A => 0,
             Side::B => 1,
@@ -89,6 +103,25 @@ pub enum RelayEvent {
     /// No RTP from either side for `idle` (at least the inactivity timeout). Reported once
     /// per quiet period; re-armed when packets flow again.
     Inactive { idle: Duration },
+    /// A key pressed on `side`, reported once per RFC 4733 event (IVR-1, IVR-2). `started`
+    /// is when its first packet reached the relay.
+    Dtmf {
+        side: Side,
+        digit: char,
+        started: Instant,
+    },
+    /// The playback to `side` ended: `completed` is false if it was stopped, replaced or
+    /// barged in (music only ever ends this way).
+    PlaybackDone { side: Side, completed: bool },
+}
+
+/// How a playlist is played.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlayOptions {
+    /// A DTMF key from the side being played to stops the playlist (IVR-2 barge-in).
+    pub barge_in: bool,
+    /// The G.711 law negotiated with that side.
+    pub codec: AudioCodec,
 }
 
 /// Totals over all sessions of a relay. Packet totals are flushed in batches (every 50
@@ -209,11 +242,13 @@ impl MediaRelay {
         let counters = Arc::new(SharedCounters::default());
         let (control_tx, control_rx) = watch::channel(Control::default());
         let (event_tx, event_rx) = mpsc::channel(EVENT_QUEUE);
+        let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let task = RelayTask::new(
             sockets,
             lease,
             &self.inner.cfg,
             control_rx,
+            command_rx,
             event_tx,
             Arc::clone(&counters),
         )
@@ -223,6 +258,7 @@ impl MediaRelay {
             relay: Arc::clone(&self.inner),
             bases: [base_a, base_b],
             control: control_tx,
+            commands: command_tx,
             events: event_rx,
             counters,
             lifecycle,
@@ -236,6 +272,7 @@ pub struct RelaySession {
     relay: Arc<RelayInner>,
     bases: [u16; 2],
     control: watch::Sender<Control>,
+    commands: mpsc::Sender<Command>,
     events: mpsc::Receiver<RelayEvent>,
     counters: Arc<SharedCounters>,
     lifecycle: Arc<Lifecycle>,
@@ -279,7 +316,8 @@ impl RelaySession {
         });
     }
 
-    /// Puts `side` on hold (nothing is forwarded to it) or takes it off hold.
+    /// Puts `side` on hold (nothing is relayed to it) or takes it off hold. Hold does not
+    /// stop a playback to `side`: music on hold is played to a held side.
     pub fn set_hold(&self, side: Side, on_hold: bool) {
         self.control.send_if_modified(|c| {
             let slot = &mut c.hold[side.index()];
@@ -287,6 +325,59 @@ impl RelaySession {
             *slot = on_hold;
             changed
         });
+    }
+
+    /// Decodes RFC 4733 telephone-events with payload type `payload_type` received from
+    /// `side` into [`RelayEvent::Dtmf`]; `None` stops detection. The packets are still
+    /// relayed to the other side.
+    pub fn set_dtmf_payload_type(&self, side: Side, payload_type: Option<u8>) {
+        self.control.send_if_modified(|c| {
+            let slot = &mut c.dtmf_payload_type[side.index()];
+            let changed = *slot != payload_type;
+            *slot = payload_type;
+            changed
+        });
+    }
+
+    /// Plays `prompts` in order to `side`, replacing whatever was playing there. While it
+    /// plays, the media relayed to `side` is suppressed; the output stream keeps its SSRC,
+    /// sequence and timestamp continuity. Ends with [`RelayEvent::PlaybackDone`].
+    pub fn play(
+        &self,
+        side: Side,
+        prompts: Vec<Arc<Prompt>>,
+        options: PlayOptions,
+    ) -> Result<(), RelayError> {
+        let items = prompts
+            .iter()
+            .map(|p| Arc::clone(p.encoded(options.codec)))
+            .collect();
+        self.command(Command::Play {
+            side,
+            items,
+            options,
+        })
+    }
+
+    /// Loops `music` to `side` until stopped or replaced; the listener joins the loop where
+    /// wall time since the loop's epoch puts it.
+    pub fn play_music(
+        &self,
+        side: Side,
+        music: Arc<MusicLoop>,
+        codec: AudioCodec,
+    ) -> Result<(), RelayError> {
+        self.command(Command::Music {
+            side,
+            audio: Arc::clone(music.prompt().encoded(codec)),
+            epoch: music.epoch(),
+            codec,
+        })
+    }
+
+    /// Stops the playback to `side` (if any) and resumes relaying to it.
+    pub fn stop(&self, side: Side) -> Result<(), RelayError> {
+        self.command(Command::Stop { side })
     }
 
     /// The next event of this session; `None` once the relay task has ended. Cancel-safe.
@@ -303,6 +394,15 @@ impl RelaySession {
     }
 }
 
+impl RelaySession {
+    fn command(&self, command: Command) -> Result<(), RelayError> {
+        self.commands.try_send(command).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => RelayError::CommandQueueFull,
+            mpsc::error::TrySendError::Closed(_) => RelayError::SessionEnded,
+        })
+    }
+}
+
 impl Drop for RelaySession {
     fn drop(&mut self) {
         // The task sees the control channel close and exits, dropping its sockets and lease.
@@ -313,8 +413,12 @@ impl Drop for RelaySession {
 /// How long `allocate` waits for dropped sessions to release their ports.
 const RELEASE_GRACE: Duration = Duration::from_millis(500);
 
-/// Capacity of a session's event queue; events beyond it are dropped.
-const EVENT_QUEUE: usize = 4;
+/// Capacity of a session's event queue; events beyond it are dropped (this bounds a DTMF
+/// flood).
+const EVENT_QUEUE: usize = 64;
+
+/// Capacity of a session's playback command queue.
+const COMMAND_QUEUE: usize = 16;
 
 /// State shared by the relay handle, its sessions and their tasks.
 pub(crate) struct RelayInner {

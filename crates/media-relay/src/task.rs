@@ -1,6 +1,8 @@
 //! The relay task of one session: reads the four sockets, feeds the `rtp-media` core
 //! (RFC 4961 latching, RFC 3550 A.1 statistics, stream rewriting) and forwards A↔B.
-//! The hot path reuses one buffer, takes no locks and sends without waiting.
+//! The hot path reuses one buffer, takes no locks and sends without waiting. The same task
+//! plays prompts and music to a side (IVR-4, IVR-5, see `playback.rs`) and decodes RFC 4733
+//! DTMF from either side (IVR-1, IVR-2).
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -10,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use metrics::Counter;
 use rtp_media::activity::Activity;
+use rtp_media::dtmf::DtmfReceiver;
 use rtp_media::latch::{Latch, LatchDecision};
 use rtp_media::loss::ReceiveStats;
 use rtp_media::rewrite::{OutputSsrc, RewriteOutcome, StreamRewriter};
@@ -18,8 +21,11 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant as TokioInstant, MissedTickBehavior};
 
+use crate::playback::{Playback, PlaybackKind};
 use crate::pool::PortLease;
 use crate::{RelayConfig, RelayEvent, RelayInner, SharedCounters, Side};
+
+pub(crate) use crate::playback::Command;
 
 /// What the session handle asks of its task; the task applies the latest value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,6 +33,7 @@ pub(crate) struct Control {
     pub(crate) remote: [Option<SocketAddr>; 2],
     pub(crate) payload_map: [Vec<(u8, u8)>; 2],
     pub(crate) hold: [bool; 2],
+    pub(crate) dtmf_payload_type: [Option<u8>; 2],
 }
 
 /// The task owning one session's sockets. Field order matters: the sockets are dropped
@@ -35,7 +42,7 @@ pub(crate) struct RelayTask {
     io: Io,
     lease: PortLease,
     control: watch::Receiver<Control>,
-    events: mpsc::Sender<RelayEvent>,
+    commands: mpsc::Receiver<Command>,
     inactivity_timeout: Duration,
     state: RelayState,
 }
@@ -47,6 +54,7 @@ impl RelayTask {
         lease: PortLease,
         cfg: &RelayConfig,
         control: watch::Receiver<Control>,
+        commands: mpsc::Receiver<Command>,
         events: mpsc::Sender<RelayEvent>,
         counters: Arc<SharedCounters>,
     ) -> Option<Self> {
@@ -59,6 +67,9 @@ impl RelayTask {
             stats_ssrc: None,
             lost_before: 0,
             hold: false,
+            dtmf_payload_type: None,
+            dtmf: DtmfReceiver::new(DTMF_QUEUE),
+            playback: None,
         };
         let relay = Arc::clone(&lease.relay);
         Some(RelayTask {
@@ -67,7 +78,7 @@ impl RelayTask {
             },
             lease,
             control,
-            events,
+            commands,
             inactivity_timeout: cfg.inactivity_timeout,
             state: RelayState {
                 sides: [side(), side()],
@@ -78,6 +89,8 @@ impl RelayTask {
                 activity: Activity::new(now),
                 counters,
                 batch: Batch::new(relay),
+                events,
+                rng: fastrand::Rng::new(),
             },
         })
     }
@@ -85,6 +98,11 @@ impl RelayTask {
     /// Relays until the session handle is dropped.
     pub(crate) async fn run(mut self) {
         let mut buf = [0u8; MAX_DATAGRAM];
+        // Learn the sockets' write readiness once, so the first packet of a prompt started
+        // right away is not refused by `try_send_to` for want of a reactor turn.
+        for socket in self.io.sockets.iter().flatten() {
+            let _ = socket.writable().await;
+        }
         let timeout = self.inactivity_timeout;
         let first = self.state.activity.deadline(timeout);
         let mut armed = first.is_some();
@@ -93,6 +111,9 @@ impl RelayTask {
         tokio::pin!(sleep);
         let mut flush = tokio::time::interval(FLUSH_PERIOD);
         flush.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let play_sleep = tokio::time::sleep_until(TokioInstant::now());
+        tokio::pin!(play_sleep);
+        let mut play_armed: Option<Instant> = None;
         let ports = self.lease.bases;
         tracing::debug!(a = ports[0], b = ports[1], "media relay started");
         loop {
@@ -104,6 +125,16 @@ impl RelayTask {
                         break;
                     }
                     self.apply_control();
+                }
+                Some(command) = self.commands.recv() => {
+                    // Commands queued behind this one are applied after it, in order.
+                    if self.control.has_changed().unwrap_or(false) {
+                        self.apply_control();
+                    }
+                    self.state.command(command, TokioInstant::now().into_std());
+                }
+                () = &mut play_sleep, if play_armed.is_some() => {
+                    self.state.pump_playback(&self.io, TokioInstant::now().into_std());
                 }
                 ready = self.io.sockets[0][RTP].readable() => {
                     if ready.is_err() { break; }
@@ -130,7 +161,7 @@ impl RelayTask {
                     if let Some(idle) = self.state.activity.poll_idle(now, timeout) {
                         tracing::debug!(?idle, "media inactive");
                         // A full queue means the call task has not read the last report.
-                        let _ = self.events.try_send(RelayEvent::Inactive { idle });
+                        self.state.emit(RelayEvent::Inactive { idle });
                     }
                     match self.state.activity.deadline(timeout) {
                         Some(d) => sleep.as_mut().reset(TokioInstant::from_std(d)),
@@ -146,6 +177,13 @@ impl RelayTask {
             if self.state.batch.pending >= FLUSH_EVERY {
                 self.state.batch.flush(&self.state.counters);
             }
+            let next_play = self.state.next_playback_deadline();
+            if next_play != play_armed {
+                if let Some(d) = next_play {
+                    play_sleep.as_mut().reset(TokioInstant::from_std(d));
+                }
+                play_armed = next_play;
+            }
         }
         self.state.batch.flush(&self.state.counters);
         tracing::debug!(a = ports[0], b = ports[1], "media relay stopped");
@@ -158,6 +196,9 @@ impl RelayTask {
     fn sync_control(&mut self) {
         if self.control.has_changed().unwrap_or(false) {
             self.apply_control();
+        }
+        while let Ok(command) = self.commands.try_recv() {
+            self.state.command(command, TokioInstant::now().into_std());
         }
     }
 
@@ -178,34 +219,44 @@ const DRAIN_BUDGET: usize = 64;
 const FLUSH_EVERY: u64 = 50;
 /// …or per this period.
 const FLUSH_PERIOD: Duration = Duration::from_secs(1);
-const RTP: usize = 0;
+/// Unread key presses held per side; the task drains them at once.
+const DTMF_QUEUE: usize = 8;
+pub(crate) const RTP: usize = 0;
 const RTCP: usize = 1;
 
-struct Io {
+pub(crate) struct Io {
     /// Indexed by side, then RTP/RTCP.
-    sockets: [[UdpSocket; 2]; 2],
+    pub(crate) sockets: [[UdpSocket; 2]; 2],
 }
 
-struct RelayState {
-    sides: [SideState; 2],
+pub(crate) struct RelayState {
+    pub(crate) sides: [SideState; 2],
     /// Indexed by the side packets come from.
-    rewriters: [StreamRewriter; 2],
+    pub(crate) rewriters: [StreamRewriter; 2],
     activity: Activity,
     counters: Arc<SharedCounters>,
     batch: Batch,
+    events: mpsc::Sender<RelayEvent>,
+    /// Seeds the SSRC and sequence/timestamp origins of streams that start with a prompt.
+    pub(crate) rng: fastrand::Rng,
 }
 
-struct SideState {
+pub(crate) struct SideState {
     /// Where RTP for this side goes (and which source is accepted from it).
-    rtp_latch: Latch,
+    pub(crate) rtp_latch: Latch,
     rtcp_latch: Latch,
     /// Statistics of the RTP received from this side's current source.
     stats: ReceiveStats,
     stats_ssrc: Option<u32>,
     /// Losses of this side's previous sources.
     lost_before: u64,
-    /// Nothing is forwarded to a side on hold.
+    /// Nothing is relayed to a side on hold (playback still reaches it).
     hold: bool,
+    /// The telephone-event payload type decoded from this side.
+    dtmf_payload_type: Option<u8>,
+    dtmf: DtmfReceiver,
+    /// What is being played to this side; relayed media to it is suppressed meanwhile.
+    pub(crate) playback: Option<Playback>,
 }
 
 impl RelayState {
@@ -220,6 +271,7 @@ impl RelayState {
                 }
             }
             s.hold = control.hold[i];
+            s.dtmf_payload_type = control.dtmf_payload_type[i];
             self.rewriters[i].set_payload_map(&control.payload_map[i]);
         }
     }
@@ -286,8 +338,21 @@ impl RelayState {
             .lost
             .store(total_lost, Ordering::Relaxed);
         self.activity.on_packet(now);
+        if s.dtmf_payload_type == Some(header.payload_type()) {
+            let payload = packet.get(header.payload_range()).unwrap_or_default();
+            if s.dtmf
+                .handle_packet(header.timestamp(), payload, now)
+                .is_ok()
+            {
+                self.on_dtmf(from_side);
+            }
+        }
 
         let target = &self.sides[to];
+        if target.playback.is_some() {
+            // The prompt or music owns the stream towards `to`.
+            return;
+        }
         if target.hold {
             self.dropped(dir);
             return;
@@ -348,6 +413,36 @@ impl RelayState {
         if io.sockets[to][RTCP].try_send_to(packet, dest).is_err() {
             c.rtcp_packets.fetch_sub(1, Ordering::Relaxed);
             self.dropped(dir);
+        }
+    }
+
+    /// Reports the key presses decoded from `side`; one stops a barge-in playlist there.
+    fn on_dtmf(&mut self, side: Side) {
+        let i = side.index();
+        while let Some(press) = self.sides[i].dtmf.poll_press() {
+            let Some(digit) = press.digit else {
+                continue;
+            };
+            self.emit(RelayEvent::Dtmf {
+                side,
+                digit,
+                started: press.started,
+            });
+            let barge = self.sides[i]
+                .playback
+                .as_ref()
+                .is_some_and(|p| p.barge_in && p.kind == PlaybackKind::Prompts);
+            if barge {
+                self.end_playback(side, false);
+            }
+        }
+    }
+
+    /// Queues an event for the call task; a full queue drops it (the call task is behind).
+    pub(crate) fn emit(&self, event: RelayEvent) {
+        if self.events.try_send(event).is_err() {
+            // The event is not logged: it may carry a DTMF digit.
+            tracing::debug!("relay event dropped: queue full");
         }
     }
 

@@ -1,4 +1,5 @@
-//! Sans-IO RTP/RTCP header views, relay rewriting, G.711, RFC 4733.
+//! Sans-IO RTP/RTCP header views, relay rewriting, G.711, RFC 4733, paced prompt/music
+//! packetization (IVR-4, IVR-5).
 //!
 //! Everything here is pure: time comes in as `now: Instant`, nothing reads a clock, touches
 //! a socket or spawns. The `media-relay` shell drives these types per packet.
@@ -8,6 +9,7 @@ pub mod dtmf;
 pub mod g711;
 pub mod latch;
 pub mod loss;
+pub mod player;
 pub mod rewrite;
 pub mod rtp;
 

@@ -32,6 +32,35 @@ pub enum DropReason {
     Malformed(RtpError),
 }
 
+/// Where an output stream stands: the SSRC, the last sequence number and timestamp sent, and
+/// when. This is the hand-over point between the relayed stream and a [`crate::player::Player`]
+/// writing to the same destination, so the receiver sees one continuous stream
+/// (RFC 3550 §5.1, §8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamPosition {
+    /// The output SSRC.
+    pub ssrc: u32,
+    /// The highest sequence number sent.
+    pub last_seq: u16,
+    /// The timestamp of the packet with [`StreamPosition::last_seq`].
+    pub last_ts: u32,
+    /// When that packet was sent.
+    pub at: Instant,
+}
+
+impl StreamPosition {
+    /// The sequence number and timestamp of the next packet of a new talk spurt sent at
+    /// `now`: the next sequence number, and a timestamp advanced by the wall-clock gap since
+    /// the last packet (at least one 20 ms frame at `clock_rate`).
+    pub fn continue_at(&self, now: Instant, clock_rate: u32) -> (u16, u32) {
+        let advance = gap_ticks(self.at, now, clock_rate);
+        (
+            self.last_seq.wrapping_add(1),
+            self.last_ts.wrapping_add(advance),
+        )
+    }
+}
+
 /// Rewrites the packets of one relay direction in place.
 #[derive(Debug, Clone)]
 pub struct StreamRewriter {
@@ -40,6 +69,8 @@ pub struct StreamRewriter {
     payload_map: [u8; 128],
     state: Option<StreamState>,
     ssrc_changes: u64,
+    /// Set by [`StreamRewriter::resume_from`]: the next packet re-anchors the offsets.
+    reanchor: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +93,36 @@ impl StreamRewriter {
             payload_map: identity_map(),
             state: None,
             ssrc_changes: 0,
+            reanchor: false,
         }
+    }
+
+    /// The position of the output stream after the last forwarded packet, for handing the
+    /// destination over to a player.
+    pub fn position(&self) -> Option<StreamPosition> {
+        self.state.map(|s| StreamPosition {
+            ssrc: s.out_ssrc,
+            last_seq: s.highest_out_seq,
+            last_ts: s.highest_out_ts,
+            at: s.last_arrival,
+        })
+    }
+
+    /// Takes the destination back from a player that stopped at `pos`: the next packet keeps
+    /// `pos.ssrc`, continues with sequence `pos.last_seq + 1` and a timestamp advanced by the
+    /// wall-clock gap since `pos.at`, and carries the marker bit (a new talk spurt).
+    pub fn resume_from(&mut self, pos: StreamPosition) {
+        let in_ssrc = self.state.map_or(0, |s| s.in_ssrc);
+        self.state = Some(StreamState {
+            out_ssrc: pos.ssrc,
+            in_ssrc,
+            seq_offset: 0,
+            ts_offset: 0,
+            highest_out_seq: pos.last_seq,
+            highest_out_ts: pos.last_ts,
+            last_arrival: pos.at,
+        });
+        self.reanchor = true;
     }
 
     /// Replaces the payload-type map: a packet with payload type `from` leaves with `to`.
@@ -92,8 +152,11 @@ impl StreamRewriter {
         };
         let state = match self.state {
             None => self.first_packet(&header, now),
-            Some(state) if state.in_ssrc != header.ssrc() => {
-                self.ssrc_changes = self.ssrc_changes.saturating_add(1);
+            Some(state) if self.reanchor || state.in_ssrc != header.ssrc() => {
+                if !self.reanchor {
+                    self.ssrc_changes = self.ssrc_changes.saturating_add(1);
+                }
+                self.reanchor = false;
                 let out = switch_source(state, &header, now, self.clock_rate);
                 if let Err(e) = rtp::set_marker(packet, true) {
                     return RewriteOutcome::Drop(DropReason::Malformed(e));
@@ -165,15 +228,7 @@ fn switch_source(
     now: Instant,
     clock_rate: u32,
 ) -> StreamState {
-    let gap = now.saturating_duration_since(state.last_arrival);
-    let ticks = gap
-        .as_micros()
-        .saturating_mul(u128::from(clock_rate))
-        .checked_div(1_000_000)
-        .unwrap_or(0);
-    let min_ticks = u128::from((clock_rate / 50).max(1));
-    // The timestamp advance wraps modulo 2^32 like every RTP timestamp.
-    let advance = (ticks.max(min_ticks) & 0xffff_ffff) as u32;
+    let advance = gap_ticks(state.last_arrival, now, clock_rate);
     let out_seq = state.highest_out_seq.wrapping_add(1);
     let out_ts = state.highest_out_ts.wrapping_add(advance);
     StreamState {
@@ -185,6 +240,19 @@ fn switch_source(
         highest_out_ts: state.highest_out_ts,
         last_arrival: state.last_arrival,
     }
+}
+
+/// The media-clock ticks between `from` and `to`, at least one 20 ms frame, modulo 2^32 like
+/// every RTP timestamp.
+fn gap_ticks(from: Instant, to: Instant, clock_rate: u32) -> u32 {
+    let gap = to.saturating_duration_since(from);
+    let ticks = gap
+        .as_micros()
+        .saturating_mul(u128::from(clock_rate))
+        .checked_div(1_000_000)
+        .unwrap_or(0);
+    let min_ticks = u128::from((clock_rate / 50).max(1));
+    (ticks.max(min_ticks) & 0xffff_ffff) as u32
 }
 
 /// Whether sequence `a` is after `b` in modulo-2^16 order (RFC 3550 Appendix A.1).
@@ -284,6 +352,40 @@ mod tests {
             "continues after the highest sequence, not the last"
         );
         assert_eq!(out(&p).2, 1920 + 160);
+    }
+
+    #[test]
+    fn rfc3550_resume_from_player_position_continues_the_stream() {
+        let t0 = crate::test_epoch();
+        let mut rw = StreamRewriter::new(OutputSsrc::FirstInput, 8000);
+        let mut p = test_packet(0, 10, 1600, 0xaaaa, &[]);
+        rw.rewrite(&mut p, t0);
+        let pos = rw.position().unwrap();
+        assert_eq!(
+            (pos.ssrc, pos.last_seq, pos.last_ts, pos.at),
+            (0xaaaa, 10, 1600, t0)
+        );
+        // A player sent seq 11..=20 with timestamps up to 1600 + 160*10, the last at 200 ms.
+        let t1 = t0 + Duration::from_millis(200);
+        rw.resume_from(StreamPosition {
+            ssrc: 0xaaaa,
+            last_seq: 20,
+            last_ts: 3200,
+            at: t1,
+        });
+        // The same input source continues 40 ms later: re-anchored, marked, not a source change.
+        let mut p = test_packet(0, 21, 4960, 0xaaaa, &[]);
+        rw.rewrite(&mut p, t1 + Duration::from_millis(40));
+        assert_eq!(out(&p), (0xaaaa, 21, 3200 + 320, 0, true));
+        let mut p = test_packet(0, 22, 5120, 0xaaaa, &[]);
+        rw.rewrite(&mut p, t1 + Duration::from_millis(60));
+        assert_eq!(out(&p), (0xaaaa, 22, 3200 + 480, 0, false));
+        assert_eq!(rw.ssrc_changes(), 0);
+        assert_eq!(
+            pos.continue_at(t0 + Duration::from_millis(1), 8000),
+            (11, 1760),
+            "at least one frame"
+        );
     }
 
     #[test]
