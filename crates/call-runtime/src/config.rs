@@ -30,6 +30,9 @@ pub struct RuntimeConfig {
     pub sip_listen: SocketAddr,
     /// Digest realm.
     pub realm: String,
+    /// Algorithms named in our challenges, in order; both MD5 and SHA-256 answers are
+    /// accepted whatever this says (RFC 8760).
+    pub digest_challenge: Vec<sip_dialog::auth::DigestAlgorithm>,
     pub timers: SipTimers,
     /// How long an operator's phone may ring before the caller gets 480.
     pub ring_timeout: Duration,

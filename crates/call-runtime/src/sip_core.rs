@@ -287,7 +287,13 @@ impl SipCore {
     }
 
     fn on_register(&mut self, now: Instant, tx: ServerTxId, request: &Request, source: Peer) {
-        let user = match request.headers.get(&HeaderName::Authorization) {
+        // Credentials of a scheme we don't speak are as good as none: challenge
+        // (RFC 4475 §3.3.7 regaut01).
+        let digest = request
+            .headers
+            .get_all(&HeaderName::Authorization)
+            .find(|v| v.trim_start().get(..6).is_some_and(|s| s.eq_ignore_ascii_case("digest")));
+        let user = match digest {
             None => return self.challenge(now, tx, request, false, false),
             Some(auth) => {
                 let passwords = &self.passwords;

@@ -17,6 +17,7 @@ fn config(media_base: u16) -> RuntimeConfig {
     RuntimeConfig {
         sip_listen: "127.0.0.1:0".parse().unwrap(),
         realm: "centralino".into(),
+        digest_challenge: vec![sip_dialog::auth::DigestAlgorithm::Md5],
         timers: SipTimers { t1: Duration::from_millis(500), t2: Duration::from_secs(4), t4: Duration::from_secs(5) },
         ring_timeout: Duration::from_secs(10),
         session_expires: Some(Duration::from_secs(1800)),

@@ -14,6 +14,7 @@ use call_control::dial_plan::{DialPlan, Destination, NumberPattern, OriginClass,
 use call_control::trunk::TrunkConfig;
 use call_control::trunk_registration::RegistrationConfig;
 use call_runtime::{AgentAccount, RuntimeConfig, SipTimers};
+use sip_dialog::auth::DigestAlgorithm;
 use media_relay::RelayConfig;
 use serde::Deserialize;
 use toml::Spanned;
@@ -92,6 +93,8 @@ struct FileConfig {
 struct SipSection {
     listen: Spanned<String>,
     realm: String,
+    #[serde(default = "d_digest")]
+    digest_challenge: Vec<Spanned<String>>,
     #[serde(default = "d_t1")]
     t1_ms: Spanned<u64>,
     #[serde(default = "d_t2")]
@@ -114,6 +117,9 @@ struct SipSection {
 
 fn sp<T>(v: T) -> Spanned<T> {
     Spanned::new(0..0, v)
+}
+fn d_digest() -> Vec<Spanned<String>> {
+    vec![sp("MD5".to_owned())]
 }
 fn d_t1() -> Spanned<u64> {
     sp(500)
@@ -252,6 +258,20 @@ impl Validator<'_> {
 
     fn build(&mut self, f: FileConfig) -> RuntimeConfig {
         let sip_listen = self.socket("sip.listen", &f.sip.listen);
+        let mut digest_challenge = Vec::new();
+        for a in &f.sip.digest_challenge {
+            match a.get_ref().to_ascii_uppercase().as_str() {
+                "MD5" => digest_challenge.push(DigestAlgorithm::Md5),
+                "SHA-256" => digest_challenge.push(DigestAlgorithm::Sha256),
+                other => self.issue(a.span(), format!("sip.digest_challenge: {other:?} is not \"MD5\" or \"SHA-256\"")),
+            }
+        }
+        if digest_challenge.is_empty() && !f.sip.digest_challenge.is_empty() {
+            digest_challenge.push(DigestAlgorithm::Md5);
+        }
+        if f.sip.digest_challenge.is_empty() {
+            self.issue(0..0, "sip.digest_challenge must name at least one algorithm");
+        }
         let t1 = self.positive("sip.t1_ms", &f.sip.t1_ms);
         let t2 = self.positive("sip.t2_ms", &f.sip.t2_ms);
         let t4 = self.positive("sip.t4_ms", &f.sip.t4_ms);
@@ -297,6 +317,7 @@ impl Validator<'_> {
         RuntimeConfig {
             sip_listen,
             realm: f.sip.realm,
+            digest_challenge,
             timers: SipTimers {
                 t1: Duration::from_millis(t1),
                 t2: Duration::from_millis(t2),

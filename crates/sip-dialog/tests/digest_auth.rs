@@ -406,3 +406,18 @@ proptest! {
         let _ = s.verify(T0 + now_offset, "REGISTER", &text, passwords);
     }
 }
+
+/// baresip 1.0 gives up on a 401 that lists SHA-256 at all: challenges can be
+/// narrowed to MD5 while SHA-256 answers stay accepted [RFC 8760 §2.4].
+#[test]
+fn challenges_can_offer_fewer_algorithms_than_verify_accepts() {
+    let cfg = DigestConfig { realm: "centralino".into(), nonce_lifetime_secs: 300, algorithms: vec![DigestAlgorithm::Sha256, DigestAlgorithm::Md5] };
+    let mut server = DigestServer::new(cfg, [3; 32]).with_challenge_algorithms(vec![DigestAlgorithm::Md5]);
+    let challenges = server.challenge(1_000, false);
+    assert_eq!(challenges.len(), 1);
+    assert!(challenges[0].contains("algorithm=MD5"), "{}", challenges[0]);
+    let md5 = digest_response(&challenges[0], "REGISTER", "sip:centralino", "2001", "pw2001", "c0ffee", 1).unwrap();
+    assert_eq!(server.verify(1_001, "REGISTER", &md5, |_| Some("pw2001".into())), Ok("2001".to_owned()));
+    let sha = digest_response(&challenges[0].replace("algorithm=MD5", "algorithm=SHA-256"), "REGISTER", "sip:centralino", "2001", "pw2001", "c0ffee", 2).unwrap();
+    assert_eq!(server.verify(1_002, "REGISTER", &sha, |_| Some("pw2001".into())), Ok("2001".to_owned()));
+}

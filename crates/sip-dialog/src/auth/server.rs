@@ -27,6 +27,8 @@ pub struct DigestServer {
     /// Nonces issued at or before this second that are no longer in `seen` were evicted early
     /// and are treated as stale, so that eviction never re-opens a replay window.
     forgotten_up_to: Option<u64>,
+    /// What challenges offer, when narrower than what `verify` accepts.
+    challenge_algorithms: Option<Vec<DigestAlgorithm>>,
 }
 
 impl DigestServer {
@@ -42,6 +44,7 @@ impl DigestServer {
             opaque,
             seen: HashMap::new(),
             forgotten_up_to: None,
+            challenge_algorithms: None,
         }
     }
 
@@ -62,8 +65,9 @@ impl DigestServer {
         let nonce = self.new_nonce(now_secs);
         // In the configured order of preference (RFC 8760 §2.4): clients such as SIPp
         // answer only the first challenge, so deployments choose what comes first.
-        let mut algorithms: Vec<DigestAlgorithm> = Vec::with_capacity(self.cfg.algorithms.len());
-        for a in &self.cfg.algorithms {
+        let offered = self.challenge_algorithms.as_ref().unwrap_or(&self.cfg.algorithms);
+        let mut algorithms: Vec<DigestAlgorithm> = Vec::with_capacity(offered.len());
+        for a in offered {
             if !algorithms.contains(a) {
                 algorithms.push(*a);
             }
@@ -91,6 +95,15 @@ impl DigestServer {
     /// work as known ones and the same [`AuthError::Rejected`]. An expired nonce with a correct
     /// response gives [`AuthError::StaleNonce`] (RFC 7616 §3.3: only then is `stale=true` due).
     /// The digest `uri` is not compared with the Request-URI here; the caller may do so.
+    /// Challenges name only these algorithms (in this order), while `verify` still
+    /// accepts every configured one. Deployed phones such as baresip 1.0 give up on a
+    /// 401 that lists any algorithm they lack, even beside MD5; a SHA-256 capable
+    /// client may still answer an MD5 challenge's nonce with SHA-256 (RFC 8760 §2.4).
+    pub fn with_challenge_algorithms(mut self, algorithms: Vec<DigestAlgorithm>) -> Self {
+        self.challenge_algorithms = Some(algorithms.into_iter().filter(|a| self.cfg.algorithms.contains(a)).collect());
+        self
+    }
+
     pub fn verify(
         &mut self,
         now_secs: u64,
