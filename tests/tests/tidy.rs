@@ -34,8 +34,8 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
         "call-control",
     ];
     let mut runtime: Vec<&str> = cores.to_vec();
-    runtime.extend(["sip-transport", "media-relay"]);
-    let table: [(&str, Option<Vec<&str>>); 12] = [
+    runtime.extend(["sip-transport", "media-relay", "cti-bus"]);
+    let table: [(&str, Option<Vec<&str>>); 13] = [
         ("sip-message", Some(vec![])),
         ("sip-transaction", Some(vec!["sip-message"])),
         ("sip-dialog", Some(vec!["sip-message"])),
@@ -57,6 +57,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
             Some(vec!["sip-message", "sip-transaction"]),
         ),
         ("media-relay", Some(vec!["rtp-media"])),
+        ("cti-bus", Some(vec![])),
         ("call-runtime", Some(runtime)),
         (
             "centralino",

@@ -50,6 +50,8 @@ pub(crate) enum CoreCmd {
 /// Read-only state shared by every task.
 pub(crate) struct Shared {
     pub(crate) cfg: RuntimeConfig,
+    /// CTI events for subscribers (WebSocket clients, the CRM) [CTI-1].
+    pub(crate) cti: cti_bus::CtiBus,
     pub(crate) call_config: CallConfig,
     pub(crate) relay: MediaRelay,
 }
@@ -58,6 +60,7 @@ pub(crate) struct Shared {
 #[derive(Clone)]
 pub struct Runtime {
     sip_addr: SocketAddr,
+    cti: cti_bus::CtiBus,
     relay: MediaRelay,
 }
 
@@ -107,15 +110,21 @@ impl Runtime {
             no_response_timeout: cfg.timers.t1 * 8,
             linger: cfg.timers.t1 * 64,
         };
-        let shared = Arc::new(Shared { cfg, call_config, relay: relay.clone() });
+        let cti = cti_bus::CtiBus::new(4096);
+        let shared = Arc::new(Shared { cfg, cti: cti.clone(), call_config, relay: relay.clone() });
         let core = sip_core::SipCore::new(shared, endpoint, transport, registrar, digest, trunks, cmd_tx);
         tokio::spawn(core.run(inbound_rx, cmd_rx));
-        Ok(Runtime { sip_addr: local, relay })
+        Ok(Runtime { sip_addr: local, cti, relay })
     }
 
     /// The SIP listen address (UDP and TCP).
     pub fn sip_addr(&self) -> SocketAddr {
         self.sip_addr
+    }
+
+    /// The CTI event bus (subscribe for call, DTMF and agent events).
+    pub fn cti(&self) -> cti_bus::CtiBus {
+        self.cti.clone()
     }
 
     /// Media relay totals.
