@@ -10,10 +10,14 @@
 //! absolute 20 ms deadlines and continuing the relayed stream's SSRC, sequence and timestamp
 //! spaces (IVR-4, IVR-5), and reports RFC 4733 DTMF key presses received from either side
 //! (IVR-1, IVR-2), with barge-in. [`prompts::PromptLibrary`] decodes the audio files.
+//!
+//! [`RelaySession::record`] records a side (voicemail, VM-1) or the whole call in stereo
+//! (CRM-4) to a WAV file, off the hot path (see [`recording`]).
 
 mod playback;
 mod pool;
 pub mod prompts;
+pub mod recording;
 mod task;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -25,7 +29,8 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::pool::{Lifecycle, PortLease, PortPool, lock};
 use crate::prompts::{AudioCodec, MusicLoop, Prompt};
-use crate::task::{Command, Control, RelayTask};
+use crate::recording::{RecordTap, RecordingError, RecordingHandle, RecordingSpec};
+use crate::task::{Command, Control, RelayTask, SessionChannels};
 
 /// Relay settings; the binary fills them from `config/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +74,9 @@ pub enum RelayError {
     /// The relay task has ended.
     #[error("relay task ended")]
     SessionEnded,
+    /// A recording could not be started (its file could not be created).
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
 }
 
 /// One of the two media endpoints of a session.
@@ -243,13 +251,17 @@ impl MediaRelay {
         let (control_tx, control_rx) = watch::channel(Control::default());
         let (event_tx, event_rx) = mpsc::channel(EVENT_QUEUE);
         let (command_tx, command_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (taps_tx, taps_rx) = mpsc::channel(TAP_QUEUE);
         let task = RelayTask::new(
             sockets,
             lease,
             &self.inner.cfg,
-            control_rx,
-            command_rx,
-            event_tx,
+            SessionChannels {
+                control: control_rx,
+                commands: command_rx,
+                taps: taps_rx,
+                events: event_tx,
+            },
             Arc::clone(&counters),
         )
         .ok_or(RelayError::PoolExhausted)?;
@@ -259,6 +271,7 @@ impl MediaRelay {
             bases: [base_a, base_b],
             control: control_tx,
             commands: command_tx,
+            taps: taps_tx,
             events: event_rx,
             counters,
             lifecycle,
@@ -273,6 +286,7 @@ pub struct RelaySession {
     bases: [u16; 2],
     control: watch::Sender<Control>,
     commands: mpsc::Sender<Command>,
+    taps: mpsc::Sender<RecordTap>,
     events: mpsc::Receiver<RelayEvent>,
     counters: Arc<SharedCounters>,
     lifecycle: Arc<Lifecycle>,
@@ -392,6 +406,23 @@ impl RelaySession {
             b_to_a: self.counters.dirs[1].snapshot(),
         }
     }
+
+    /// Starts recording the G.711 audio this session receives (CRM-4, VM-1): creates the
+    /// WAV file now (its timeline starts now) and returns the handle that pauses, resumes
+    /// and stops it. Several recordings may run at once. The recording ends by itself when
+    /// the session is dropped or `max_duration` is reached.
+    pub fn record(&self, spec: RecordingSpec) -> Result<RecordingHandle, RelayError> {
+        if self.taps.is_closed() {
+            return Err(RelayError::SessionEnded);
+        }
+        let (tap, handle) = recording::start(spec)?;
+        // On failure the tap is dropped and the writer finalizes an empty file.
+        self.taps.try_send(tap).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => RelayError::CommandQueueFull,
+            mpsc::error::TrySendError::Closed(_) => RelayError::SessionEnded,
+        })?;
+        Ok(handle)
+    }
 }
 
 impl RelaySession {
@@ -419,6 +450,9 @@ const EVENT_QUEUE: usize = 64;
 
 /// Capacity of a session's playback command queue.
 const COMMAND_QUEUE: usize = 16;
+
+/// Capacity of a session's queue of recordings to start.
+const TAP_QUEUE: usize = 4;
 
 /// State shared by the relay handle, its sessions and their tasks.
 pub(crate) struct RelayInner {

@@ -23,6 +23,7 @@ use tokio::time::{Instant as TokioInstant, MissedTickBehavior};
 
 use crate::playback::{Playback, PlaybackKind};
 use crate::pool::PortLease;
+use crate::recording::{RecordTap, Recorders};
 use crate::{RelayConfig, RelayEvent, RelayInner, SharedCounters, Side};
 
 pub(crate) use crate::playback::Command;
@@ -36,6 +37,15 @@ pub(crate) struct Control {
     pub(crate) dtmf_payload_type: [Option<u8>; 2],
 }
 
+/// The task's ends of the channels to and from the session handle.
+pub(crate) struct SessionChannels {
+    pub(crate) control: watch::Receiver<Control>,
+    pub(crate) commands: mpsc::Receiver<Command>,
+    /// Recordings to start feeding (CRM-4, VM-1).
+    pub(crate) taps: mpsc::Receiver<RecordTap>,
+    pub(crate) events: mpsc::Sender<RelayEvent>,
+}
+
 /// The task owning one session's sockets. Field order matters: the sockets are dropped
 /// before the lease returns their ports.
 pub(crate) struct RelayTask {
@@ -43,6 +53,7 @@ pub(crate) struct RelayTask {
     lease: PortLease,
     control: watch::Receiver<Control>,
     commands: mpsc::Receiver<Command>,
+    taps: mpsc::Receiver<RecordTap>,
     inactivity_timeout: Duration,
     state: RelayState,
 }
@@ -53,11 +64,15 @@ impl RelayTask {
         sockets: Vec<UdpSocket>,
         lease: PortLease,
         cfg: &RelayConfig,
-        control: watch::Receiver<Control>,
-        commands: mpsc::Receiver<Command>,
-        events: mpsc::Sender<RelayEvent>,
+        channels: SessionChannels,
         counters: Arc<SharedCounters>,
     ) -> Option<Self> {
+        let SessionChannels {
+            control,
+            commands,
+            taps,
+            events,
+        } = channels;
         let [a_rtp, a_rtcp, b_rtp, b_rtcp]: [UdpSocket; 4] = sockets.try_into().ok()?;
         let now = TokioInstant::now().into_std();
         let side = || SideState {
@@ -79,6 +94,7 @@ impl RelayTask {
             lease,
             control,
             commands,
+            taps,
             inactivity_timeout: cfg.inactivity_timeout,
             state: RelayState {
                 sides: [side(), side()],
@@ -91,6 +107,7 @@ impl RelayTask {
                 batch: Batch::new(relay),
                 events,
                 rng: fastrand::Rng::new(),
+                recorders: Recorders::default(),
             },
         })
     }
@@ -133,6 +150,7 @@ impl RelayTask {
                     }
                     self.state.command(command, TokioInstant::now().into_std());
                 }
+                Some(tap) = self.taps.recv() => self.state.recorders.add(tap),
                 () = &mut play_sleep, if play_armed.is_some() => {
                     self.state.pump_playback(&self.io, TokioInstant::now().into_std());
                 }
@@ -200,6 +218,9 @@ impl RelayTask {
         while let Ok(command) = self.commands.try_recv() {
             self.state.command(command, TokioInstant::now().into_std());
         }
+        while let Ok(tap) = self.taps.try_recv() {
+            self.state.recorders.add(tap);
+        }
     }
 
     fn apply_control(&mut self) {
@@ -239,6 +260,8 @@ pub(crate) struct RelayState {
     events: mpsc::Sender<RelayEvent>,
     /// Seeds the SSRC and sequence/timestamp origins of streams that start with a prompt.
     pub(crate) rng: fastrand::Rng,
+    /// The recordings fed with the RTP received from either side (CRM-4, VM-1).
+    recorders: Recorders,
 }
 
 pub(crate) struct SideState {
@@ -347,6 +370,8 @@ impl RelayState {
                 self.on_dtmf(from_side);
             }
         }
+        // Recording takes the packet as received, before any rewriting.
+        self.recorders.offer(from_side, &header, packet, now);
 
         let target = &self.sides[to];
         if target.playback.is_some() {

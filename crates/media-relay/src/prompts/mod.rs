@@ -3,6 +3,7 @@
 //! pre-encoded G.711 A-law and µ-law (requirements IVR-4, IVR-5; ITU-T G.711).
 
 mod decode;
+pub mod store;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
