@@ -23,6 +23,10 @@ export CARGO_TERM_COLOR=never
 cargo build --release --locked --bin centralino
 export CENTRALINO_BIN="$CARGO_TARGET_DIR/release/centralino"
 
+# A throwaway PostgreSQL (127.0.0.1:55432) for the store tests, which also run on
+# SQLite; tests/postgres.sh installs and starts it when missing.
+eval "$(bash tests/postgres.sh)"
+
 # Unit, golden, property and simulation tests of every crate.
 cargo test --workspace --locked --exclude centralino-tests
 # System tests: real peers against the release binary, one at a time (they share

@@ -35,7 +35,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
     ];
     let mut runtime: Vec<&str> = cores.to_vec();
     runtime.extend(["sip-transport", "media-relay", "cti-bus"]);
-    let table: [(&str, Option<Vec<&str>>); 13] = [
+    let table: [(&str, Option<Vec<&str>>); 14] = [
         ("sip-message", Some(vec![])),
         ("sip-transaction", Some(vec!["sip-message"])),
         ("sip-dialog", Some(vec!["sip-message"])),
@@ -58,6 +58,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
         ),
         ("media-relay", Some(vec!["rtp-media"])),
         ("cti-bus", Some(vec![])),
+        ("sql-store", Some(vec![])),
         ("call-runtime", Some(runtime)),
         (
             "centralino",
