@@ -69,6 +69,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
                 "sip-dialog",
                 "media-relay",
                 "sip-transport",
+                "cti-bus",
             ]),
         ),
     ];

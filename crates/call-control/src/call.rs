@@ -15,8 +15,8 @@ use sip_message::{HeaderName, Method, Request, Response, StatusCode};
 use sip_transaction::{Peer, ServerTxId};
 
 use crate::io::{
-    CallConfig, CallEvent, CallInput, CallOutput, HangupCause, MediaCommand, MediaPorts, ReqRef,
-    Side, TargetPlan,
+    CallConfig, CallEvent, CallInput, CallOutput, DtmfSource, HangupCause, MediaCommand,
+    MediaPorts, ReqRef, Side, TargetPlan,
 };
 use crate::legs::{self, Fork, ForkState};
 
@@ -64,6 +64,8 @@ pub(crate) enum Phase {
     Setup(Setup),
     /// Both legs answered; media relayed.
     Confirmed(Box<Confirmed>),
+    /// Answered by the engine itself: leg A only, prompts and DTMF [IVR-1, IVR-4].
+    Local(Local),
     /// Releasing: BYEs sent, waiting for their answers.
     Ending,
     /// Nothing left to do but absorb late messages until the linger time passes.
@@ -96,6 +98,21 @@ pub(crate) struct Confirmed {
     pub(crate) a_acked: bool,
     pub(crate) a_held: bool,
     pub(crate) b_held: bool,
+}
+
+/// A call the engine answered itself: the caller's media terminates at the relay's
+/// A side.
+#[derive(Debug)]
+pub(crate) struct Local {
+    pub(crate) codec: AudioCodec,
+    /// The caller's telephone-event payload type, if it offered one.
+    pub(crate) te_pt: Option<u8>,
+    /// The caller has acknowledged our 2xx.
+    pub(crate) a_acked: bool,
+    /// The caller put us on hold (sendonly/inactive re-INVITE).
+    pub(crate) held: bool,
+    /// A playback to the caller is under way.
+    pub(crate) playing: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +158,38 @@ impl Call {
         cfg: CallConfig,
         seed: u64,
     ) -> Result<Call, Response> {
+        let mut call = Call::build(invite, tx, source, ports, cfg, seed)?;
+        call.start(now, plan);
+        Ok(call)
+    }
+
+    /// Starts a call the engine answers itself (an IVR, a test service): validates the
+    /// caller's INVITE like [`Call::new`] (483, 422, 415, 488 answered through the
+    /// outputs) and answers 200 at once with our SDP on the relay's A port. The call
+    /// stays in the local phase: leg A only, prompts and DTMF [IVR-1, IVR-4].
+    pub fn new_local(
+        now: Instant,
+        invite: Request,
+        tx: ServerTxId,
+        source: Peer,
+        ports: MediaPorts,
+        cfg: CallConfig,
+        seed: u64,
+    ) -> Result<Call, Response> {
+        let mut call = Call::build(invite, tx, source, ports, cfg, seed)?;
+        call.start_local(now);
+        Ok(call)
+    }
+
+    /// The call before it starts: leg A's dialog and our identities for both legs.
+    fn build(
+        invite: Request,
+        tx: ServerTxId,
+        source: Peer,
+        ports: MediaPorts,
+        cfg: CallConfig,
+        seed: u64,
+    ) -> Result<Call, Response> {
         let mut rng = fastrand::Rng::with_seed(seed);
         let a_tag = legs::token(&mut rng, 10);
         let a_dialog = match Dialog::new_uas(&invite, &a_tag, cfg.local_contact.clone()) {
@@ -157,7 +206,7 @@ impl Call {
         let b_from_tag = legs::token(&mut rng, 10);
         let a_sdp = LocalSdp::new(rng.u64(1..u64::MAX / 2), ports.ip);
         let b_sdp = LocalSdp::new(rng.u64(1..u64::MAX / 2), ports.ip);
-        let mut call = Call {
+        Ok(Call {
             cfg,
 
             ports,
@@ -184,9 +233,7 @@ impl Call {
             b_timer: None,
             ended: false,
             linger_until: None,
-        };
-        call.start(now, plan);
-        Ok(call)
+        })
     }
 
     /// Feeds one input.
@@ -207,11 +254,17 @@ impl Call {
                 }
             }
             // No RTP is expected before the answer: only a bridged call can go silent.
-            CallInput::MediaInactive if matches!(self.phase, Phase::Confirmed(_)) => {
+            CallInput::MediaInactive if matches!(self.phase, Phase::Confirmed(_) | Phase::Local(_)) => {
                 self.release(now, HangupCause::MediaTimeout);
             }
             CallInput::MediaInactive => {}
             CallInput::Hangup => self.release(now, HangupCause::Hangup),
+            CallInput::Dtmf { digit, started: _ } => {
+                self.dtmf(digit, DtmfSource::Rfc4733)
+            }
+            CallInput::Play { prompts, barge_in } => self.play(prompts, barge_in),
+            CallInput::StopPlayback => self.stop_playback(),
+            CallInput::PlaybackDone { completed } => self.playback_done(completed),
         }
     }
 
@@ -222,7 +275,7 @@ impl Call {
         }
         match &self.phase {
             Phase::Setup(s) if now >= s.ring_deadline => self.ring_timeout(now),
-            Phase::Confirmed(_) => self.session_timers(now),
+            Phase::Confirmed(_) | Phase::Local(_) => self.session_timers(now),
             _ => {}
         }
         if self.linger_until.is_some_and(|t| now >= t) {
@@ -241,7 +294,7 @@ impl Call {
                 let no_response = self.forks.iter().filter(|f| f.state == crate::legs::ForkState::Calling).filter_map(|f| f.no_response_deadline).min();
                 Some(no_response.map_or(s.ring_deadline, |d| d.min(s.ring_deadline)))
             }
-            Phase::Confirmed(_) => [
+            Phase::Confirmed(_) | Phase::Local(_) => [
                 self.a_timer.map(|t| t.deadline()),
                 self.b_timer.map(|t| t.deadline()),
             ]
@@ -258,6 +311,30 @@ impl Call {
     pub fn is_terminated(&self) -> bool {
         matches!(self.phase, Phase::Done)
             && (self.purposes.is_empty() || self.linger_until.is_none())
+    }
+
+    /// The codec negotiated with `side`, once that side is answered (what prompts are
+    /// played in).
+    pub fn codec(&self, side: Side) -> Option<AudioCodec> {
+        match (&self.phase, side) {
+            (Phase::Confirmed(c), _) => Some(c.codec),
+            (Phase::Local(l), Side::A) => Some(l.codec),
+            _ => None,
+        }
+    }
+
+    /// Whether the caller has put the call on hold.
+    pub fn caller_on_hold(&self) -> bool {
+        match &self.phase {
+            Phase::Confirmed(c) => c.a_held,
+            Phase::Local(l) => l.held,
+            _ => false,
+        }
+    }
+
+    /// Whether the engine answered this call itself (no leg B).
+    pub fn is_local(&self) -> bool {
+        matches!(self.phase, Phase::Local(_))
     }
 
     /// The Call-IDs of leg A and leg B, so the runtime can route in-dialog traffic.
@@ -357,6 +434,10 @@ impl Call {
                 self.send_bye_b(&mut c);
                 self.finish(now, cause);
             }
+            Phase::Local(_) => {
+                self.send_bye_a(now);
+                self.finish(now, cause);
+            }
             other => self.phase = other,
         }
     }
@@ -427,6 +508,12 @@ impl Call {
                     self.phase = Phase::Confirmed(c);
                 }
             }
+            Phase::Local(mut l) if side == Side::A => {
+                self.local_request(now, &mut l, tx, request);
+                if matches!(self.phase, Phase::Done) && !self.ended {
+                    self.phase = Phase::Local(l);
+                }
+            }
             other => {
                 self.phase = other;
                 // Crossing BYEs while releasing are fine; anything else has no dialog.
@@ -446,6 +533,11 @@ impl Call {
 
     fn on_ack(&mut self, now: Instant, request: Request) {
         let side = self.side_of(&request);
+        if let Phase::Local(_) = &self.phase
+            && side == Some(Side::A)
+        {
+            return self.local_ack(now, &request);
+        }
         if let Phase::Confirmed(c) = &mut self.phase
             && side == Some(Side::A)
         {

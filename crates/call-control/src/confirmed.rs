@@ -10,7 +10,7 @@ use sip_message::{HeaderName, Method, Request, Response, StatusCode};
 use sip_transaction::{Peer, ServerTxId};
 
 use crate::call::{ALLOW, Call, Confirmed, Pending, Phase, Purpose};
-use crate::io::{CallOutput, HangupCause, MediaCommand, Side};
+use crate::io::{CallOutput, DtmfSource, HangupCause, MediaCommand, Side};
 use crate::legs;
 
 impl Call {
@@ -90,6 +90,12 @@ impl Call {
                     tx,
                     response: Response::from_request(&request, StatusCode::OK),
                 });
+                // The caller's keys are also reported, like RFC 4733 ones [IVR-1].
+                if side == Side::A
+                    && let Some(digit) = legs::info_dtmf(&request)
+                {
+                    self.report_dtmf(digit, DtmfSource::SipInfo);
+                }
                 let other = match side {
                     Side::A => &mut c.b,
                     Side::B => &mut self.a_dialog,
@@ -417,12 +423,12 @@ impl Call {
                 .cseq()
                 .is_ok_and(|c| c.method == Method::Invite)
             {
-                let Phase::Confirmed(c) = &self.phase else {
-                    return;
-                };
-                let (dialog, fallback) = match to {
-                    Side::A => (&self.a_dialog, self.a_peer),
-                    Side::B => (&c.b, c.b_peer),
+                let (dialog, fallback) = match (to, &self.phase) {
+                    (Side::A, Phase::Confirmed(_) | Phase::Local(_)) => {
+                        (&self.a_dialog, self.a_peer)
+                    }
+                    (Side::B, Phase::Confirmed(c)) => (&c.b, c.b_peer),
+                    _ => return,
                 };
                 let seq = response
                     .headers
@@ -487,12 +493,11 @@ impl Call {
     /// A refresh with UPDATE (no SDP) when the peer allows it, else a re-INVITE with
     /// our unchanged SDP (RFC 4028 §9, §7.4).
     fn send_refresh(&mut self, side: Side) {
-        let Phase::Confirmed(c) = &mut self.phase else {
-            return;
-        };
-        let (dialog, fallback) = match side {
-            Side::A => (&mut self.a_dialog, self.a_peer),
-            Side::B => (&mut c.b, c.b_peer),
+        // Leg A is refreshed in a bridged and in a locally answered call alike.
+        let (dialog, fallback) = match (side, &mut self.phase) {
+            (Side::A, Phase::Confirmed(_) | Phase::Local(_)) => (&mut self.a_dialog, self.a_peer),
+            (Side::B, Phase::Confirmed(c)) => (&mut c.b, c.b_peer),
+            _ => return,
         };
         let Ok(mut req) = dialog.request(Method::Invite) else {
             return;

@@ -43,6 +43,9 @@ pub enum Destination {
     Agent,
     /// Send the call out through a trunk (by index), keeping the dialled number.
     Trunk(usize),
+    /// Answered by the engine itself and handled by the named service (config
+    /// `to = "service:NAME"`; the runtime knows which names exist) [IVR-1].
+    Service(String),
 }
 
 /// A set of dialled numbers: a decimal range of fixed width, or one exact number.
@@ -192,6 +195,19 @@ mod tests {
         assert!(plan.route("800904277", Origin::Trunk(0)).is_some());
         assert!(plan.route("800904277", Origin::Trunk(1)).is_none());
         assert!(plan.route("800904277", Origin::Agent).is_none());
+    }
+
+    #[test]
+    fn services_are_destinations_too_ivr_1() {
+        let plan = DialPlan {
+            routes: vec![Route {
+                numbers: "9001".parse().unwrap(),
+                from: vec![OriginClass::AnyTrunk],
+                to: Destination::Service("dtmf-test".into()),
+            }],
+        };
+        assert_eq!(plan.route("9001", Origin::Trunk(1)), Some(&Destination::Service("dtmf-test".into())));
+        assert_eq!(plan.route("9001", Origin::Agent), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! sans-IO `Call` and the call task that drives it.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sdp_offer_answer::Capabilities;
 use sip_dialog::session_timer::SessionTimerConfig;
@@ -86,8 +86,21 @@ pub enum CallInput {
     AckTimeout { tx: ServerTxId },
     /// No RTP in either direction for the relay's inactivity timeout.
     MediaInactive,
-    /// Operator or supervisor hangs the call up.
+    /// Operator or supervisor hangs the call up (on a locally answered call: BYE to
+    /// the caller).
     Hangup,
+    /// An RFC 4733 key press the relay decoded from the caller's RTP; re-emitted as
+    /// [`CallEvent::Dtmf`] so consumers see one stream of digits [IVR-1].
+    Dtmf { digit: char, started: Instant },
+    /// Play prompts (`"it/benvenuto"`: language/name) to the caller of a locally
+    /// answered call, replacing whatever plays; a caller's key stops them when
+    /// `barge_in` [IVR-4].
+    Play { prompts: Vec<String>, barge_in: bool },
+    /// Stop the playback to the caller.
+    StopPlayback,
+    /// The playback to the caller ended; `completed` is false if it was stopped,
+    /// replaced, barged in or could not start.
+    PlaybackDone { completed: bool },
 }
 
 /// Media commands for the relay.
@@ -99,6 +112,32 @@ pub enum MediaCommand {
     PayloadMap { from: Side, map: Vec<(u8, u8)> },
     /// A side put on hold receives nothing.
     Hold { side: Side, on_hold: bool },
+    /// Play prompts (language/name paths) to `side` [IVR-4].
+    Play { side: Side, prompts: Vec<String>, barge_in: bool },
+    /// Stop the playback to `side`.
+    Stop { side: Side },
+    /// Decode RFC 4733 telephone-events with this payload type from `side`; `None`
+    /// stops detection [IVR-1].
+    DtmfPayloadType { side: Side, pt: Option<u8> },
+}
+
+/// How a DTMF digit reached us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DtmfSource {
+    /// RFC 4733 telephone-event in the RTP stream.
+    Rfc4733,
+    /// A SIP INFO (`application/dtmf-relay` or `application/dtmf`).
+    SipInfo,
+}
+
+impl DtmfSource {
+    /// The wire name used in events (`rfc4733`, `sip_info`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DtmfSource::Rfc4733 => "rfc4733",
+            DtmfSource::SipInfo => "sip_info",
+        }
+    }
 }
 
 /// Why a call ended, for the register and metrics.
@@ -131,8 +170,13 @@ pub enum HangupCause {
 pub enum CallEvent {
     /// Leg B is ringing.
     Ringing,
-    /// Leg B answered: the call is bridged.
+    /// Leg B answered (the call is bridged), or the engine answered the caller itself.
     Answered,
+    /// The caller pressed a key (`0`-`9`, `*`, `#`, `A`-`D`) [IVR-1]. Personal data:
+    /// never log the digit above debug level.
+    Dtmf { digit: char, via: DtmfSource },
+    /// A playback started by [`CallInput::Play`] ended.
+    PlaybackDone { completed: bool },
     /// The call is over (both legs are being or have been released).
     Ended { cause: HangupCause },
     /// A trunk destination answered or failed, for failover [TEL-2].

@@ -98,6 +98,50 @@ pub(crate) fn static_pt(codec: AudioCodec) -> u8 {
     }
 }
 
+/// The digit of a SIP INFO DTMF body: `application/dtmf-relay` (`Signal=5`, the
+/// Cisco/SIPp format) or `application/dtmf` (the bare digit). `10`/`11` (and 12-15) are
+/// the RFC 4733 event codes some phones send for `*`/`#` (and A-D).
+pub(crate) fn info_dtmf(req: &Request) -> Option<char> {
+    let ct = req.headers.content_type()?.to_ascii_lowercase();
+    let ct = ct.split(';').next().unwrap_or_default().trim().to_owned();
+    let body = std::str::from_utf8(&req.body).ok()?;
+    let value = match ct.as_str() {
+        "application/dtmf-relay" => body.lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            key.trim().eq_ignore_ascii_case("signal").then_some(value.trim())
+        })?,
+        "application/dtmf" => body.trim(),
+        _ => return None,
+    };
+    dtmf_digit(value)
+}
+
+/// A DTMF key from its text (`5`, `*`, `a`) or RFC 4733 event code (`10` = `*`).
+pub(crate) fn dtmf_digit(value: &str) -> Option<char> {
+    let digit = match value {
+        "10" => '*',
+        "11" => '#',
+        "12" => 'A',
+        "13" => 'B',
+        "14" => 'C',
+        "15" => 'D',
+        _ => {
+            let mut chars = value.chars();
+            let c = chars.next()?.to_ascii_uppercase();
+            if chars.next().is_some() {
+                return None;
+            }
+            c
+        }
+    };
+    is_dtmf_digit(digit).then_some(digit)
+}
+
+/// One of the sixteen DTMF keys.
+pub(crate) fn is_dtmf_digit(c: char) -> bool {
+    matches!(c, '0'..='9' | '*' | '#' | 'A'..='D')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +155,19 @@ mod tests {
         assert_eq!(resolve(&nat, peer), peer);
         let name: Uri = "sip:2001@phone.example.com".parse().unwrap();
         assert_eq!(resolve(&name, peer), peer);
+    }
+
+    #[test]
+    fn dtmf_digits_parse_from_text_and_event_codes_ivr_1() {
+        assert_eq!(dtmf_digit("5"), Some('5'));
+        assert_eq!(dtmf_digit("a"), Some('A'));
+        assert_eq!(dtmf_digit("10"), Some('*'));
+        assert_eq!(dtmf_digit("11"), Some('#'));
+        assert_eq!(dtmf_digit("#"), Some('#'));
+        assert_eq!(dtmf_digit("16"), None);
+        assert_eq!(dtmf_digit("x"), None);
+        assert_eq!(dtmf_digit(""), None);
+        assert_eq!(dtmf_digit("é"), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod confirmed;
 pub mod dial_plan;
 pub mod io;
 mod legs;
+mod local;
 mod setup;
 pub mod trunk;
 pub mod trunk_registration;

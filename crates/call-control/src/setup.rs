@@ -15,46 +15,8 @@ use crate::legs::{self, Fork, ForkState};
 
 impl Call {
     pub(crate) fn start(&mut self, now: Instant, plan: TargetPlan) {
-        // Loop protection: a B2BUA still honours Max-Forwards (RFC 3261 §16.3 step 3).
-        let max_forwards = self
-            .a_invite
-            .headers
-            .max_forwards()
-            .ok()
-            .flatten()
-            .unwrap_or(70);
-        if max_forwards == 0 {
-            return self.refuse(now, StatusCode::TOO_MANY_HOPS, "Max-Forwards exhausted");
-        }
-        if let Err(status) = self.start_session_timer_a(now) {
-            let mut resp = self.a_response(status);
-            if let Some(cfg) = &self.cfg.session_timer {
-                resp.headers
-                    .push(HeaderName::MinSe, cfg.min_se.as_secs().to_string());
-            }
-            let tx = self.a_tx;
-            self.emit(CallOutput::Respond { tx, response: resp });
-            return self.finish(now, HangupCause::Refused(status));
-        }
-        // The caller's offer (or a late offer: SDP in our 2xx, answer in the ACK).
-        if !self.a_invite.body.is_empty() {
-            let Some(offer) = legs::sdp_body(&self.a_invite) else {
-                return self.refuse(
-                    now,
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "the body is not a valid SDP",
-                );
-            };
-            match sdp_offer_answer::summarize_offer(&offer, &self.cfg.capabilities) {
-                Ok(summary) => {
-                    if let Some(rtp) = summary.remote_rtp {
-                        self.media(MediaCommand::SetRemote { side: Side::A, rtp });
-                    }
-                    self.a_summary = Some(summary);
-                    self.a_offer = Some(offer);
-                }
-                Err(e) => return self.refuse(now, StatusCode::NOT_ACCEPTABLE_HERE, &e.to_string()),
-            }
+        if !self.admit_a(now) {
+            return;
         }
         let (codecs, te_pt, direction) = match &self.a_summary {
             Some(s) => (s.codecs.clone(), s.telephone_event_pt, s.direction),
@@ -88,6 +50,61 @@ impl Call {
             failures: Vec::new(),
         });
         self.start_group(now, 0);
+    }
+
+    /// Validates the caller's INVITE before anything is sent anywhere: Max-Forwards
+    /// (483), session interval (422), the body (415) and the offer (488). Answers and
+    /// ends the call on failure; on success the offer is summarized and leg A's RTP
+    /// address set.
+    pub(crate) fn admit_a(&mut self, now: Instant) -> bool {
+        // Loop protection: a B2BUA still honours Max-Forwards (RFC 3261 §16.3 step 3).
+        let max_forwards = self
+            .a_invite
+            .headers
+            .max_forwards()
+            .ok()
+            .flatten()
+            .unwrap_or(70);
+        if max_forwards == 0 {
+            self.refuse(now, StatusCode::TOO_MANY_HOPS, "Max-Forwards exhausted");
+            return false;
+        }
+        if let Err(status) = self.start_session_timer_a(now) {
+            let mut resp = self.a_response(status);
+            if let Some(cfg) = &self.cfg.session_timer {
+                resp.headers
+                    .push(HeaderName::MinSe, cfg.min_se.as_secs().to_string());
+            }
+            let tx = self.a_tx;
+            self.emit(CallOutput::Respond { tx, response: resp });
+            self.finish(now, HangupCause::Refused(status));
+            return false;
+        }
+        // The caller's offer (or a late offer: SDP in our 2xx, answer in the ACK).
+        if !self.a_invite.body.is_empty() {
+            let Some(offer) = legs::sdp_body(&self.a_invite) else {
+                self.refuse(
+                    now,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "the body is not a valid SDP",
+                );
+                return false;
+            };
+            match sdp_offer_answer::summarize_offer(&offer, &self.cfg.capabilities) {
+                Ok(summary) => {
+                    if let Some(rtp) = summary.remote_rtp {
+                        self.media(MediaCommand::SetRemote { side: Side::A, rtp });
+                    }
+                    self.a_summary = Some(summary);
+                    self.a_offer = Some(offer);
+                }
+                Err(e) => {
+                    self.refuse(now, StatusCode::NOT_ACCEPTABLE_HERE, &e.to_string());
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// Rings every target of group `g` in parallel.

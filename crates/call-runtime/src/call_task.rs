@@ -1,17 +1,22 @@
 //! One task per call: allocates the call's media relay, drives the sans-IO
-//! `call_control::Call` with tokio time, and executes what it asks for.
+//! `call_control::Call` with tokio time, and executes what it asks for: signalling
+//! through the SIP core task, media (relay, prompts, DTMF detection) on the call's
+//! relay session, events as metrics and CTI events; a built-in service's driver
+//! reacts to the events of a call the engine answered itself [IVR-1, IVR-4].
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use call_control::io::{CallEvent, CallInput, CallOutput, HangupCause, MediaCommand, MediaPorts, Side, TargetPlan};
 use call_control::Call;
-use media_relay::{RelayEvent, RelaySession};
+use media_relay::{PlayOptions, RelayEvent, RelaySession};
+use sdp_offer_answer::AudioCodec;
 use sip_message::{Request, Response, StatusCode};
 use sip_transaction::{Peer, ServerTxId};
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use crate::service::{DtmfTestService, Service};
 use crate::{CallKey, CoreCmd, Shared};
 
 /// Everything a new call task needs.
@@ -20,7 +25,7 @@ pub(crate) struct CallSpawn {
     pub(crate) invite: Request,
     pub(crate) tx: ServerTxId,
     pub(crate) source: Peer,
-    pub(crate) plan: TargetPlan,
+    pub(crate) mode: CallMode,
     pub(crate) shared: Arc<Shared>,
     pub(crate) core: mpsc::Sender<CoreCmd>,
     pub(crate) inbox: mpsc::Receiver<CallInput>,
@@ -69,7 +74,7 @@ impl Drop for CallGuard {
 }
 
 async fn drive(spawn: CallSpawn) {
-    let CallSpawn { key, invite, tx, source, plan, shared, core, mut inbox, seed } = spawn;
+    let CallSpawn { key, invite, tx, source, mode, shared, core, mut inbox, seed } = spawn;
     let mut session = match shared.relay.allocate().await {
         Ok(s) => s,
         Err(e) => {
@@ -84,7 +89,18 @@ async fn drive(spawn: CallSpawn) {
         a_port: session.local_rtp_port(media_relay::Side::A),
         b_port: session.local_rtp_port(media_relay::Side::B),
     };
-    let mut call = match Call::new(now(), invite, tx, source, plan, ports, shared.call_config.clone(), seed) {
+    let cfg = shared.call_config.clone();
+    let (call, mut service) = match mode {
+        CallMode::Bridge(plan) => (Call::new(now(), invite, tx, source, plan, ports, cfg, seed), None),
+        CallMode::Service(service) => {
+            let driver = match service {
+                Service::DtmfTest => DtmfTestService::new(DtmfTestService::HOLD_TIME),
+            };
+            info!(service = service.name(), "answered by the engine");
+            (Call::new_local(now(), invite, tx, source, ports, cfg, seed), Some(driver))
+        }
+    };
+    let mut call = match call {
         Ok(c) => c,
         Err(resp) => {
             let _ = core.send(CoreCmd::Respond { tx, response: resp }).await;
@@ -96,17 +112,34 @@ async fn drive(spawn: CallSpawn) {
         return;
     }
     info!("call started");
+    let ctx = CallCtx { key, shared: &shared };
     let mut relay_alive = true;
     loop {
+        // Inputs the outputs give rise to: the service's reactions, playbacks that
+        // could not start.
+        let mut feedback = Vec::new();
         while let Some(out) = call.poll_output() {
-            if execute(key, out, &core, &session).await.is_err() {
-                return;
+            match out {
+                CallOutput::Event(ev) => feedback.extend(ctx.on_event(ev, service.as_mut(), &core).await),
+                CallOutput::Media(m) => feedback.extend(ctx.media(m, &call, &session)),
+                other => {
+                    if execute(key, other, &core).await.is_err() {
+                        return;
+                    }
+                }
             }
+        }
+        if !feedback.is_empty() {
+            let t = now();
+            for input in feedback {
+                call.handle(t, input);
+            }
+            continue;
         }
         if call.is_terminated() {
             break;
         }
-        let deadline = call.poll_timeout();
+        let deadline = [call.poll_timeout(), service.as_ref().and_then(DtmfTestService::poll_timeout)].into_iter().flatten().min();
         tokio::select! {
             input = inbox.recv() => match input {
                 Some(input) => call.handle(now(), input),
@@ -117,51 +150,152 @@ async fn drive(spawn: CallSpawn) {
                     info!(idle_s = idle.as_secs(), "no RTP in either direction");
                     call.handle(now(), CallInput::MediaInactive);
                 }
-                // DTMF and playback events are for the IVR, which is not wired here yet.
-                Some(_) => {}
+                // Only the caller's keys and prompts count; side B is an agent's phone.
+                Some(RelayEvent::Dtmf { side: media_relay::Side::A, digit, started }) => {
+                    call.handle(now(), CallInput::Dtmf { digit, started });
+                }
+                Some(RelayEvent::PlaybackDone { side: media_relay::Side::A, completed }) => {
+                    call.handle(now(), CallInput::PlaybackDone { completed });
+                }
+                Some(RelayEvent::Dtmf { .. } | RelayEvent::PlaybackDone { .. }) => {}
                 None => relay_alive = false,
             },
-            () = sleep_until(deadline) => call.handle_timeout(now()),
+            () = sleep_until(deadline) => {
+                let t = now();
+                if let Some(s) = service.as_mut() {
+                    for input in s.on_timeout(t) {
+                        call.handle(t, input);
+                    }
+                }
+                call.handle_timeout(t);
+            }
         }
+    }
+    if let Some(s) = &service {
+        debug!(digits = s.digits_heard(), "service call over");
     }
     let c = session.counters();
     debug!(a_to_b = c.a_to_b.packets, b_to_a = c.b_to_a.packets, lost = c.a_to_b.lost + c.b_to_a.lost, "call media");
 }
 
-async fn execute(key: CallKey, out: CallOutput, core: &mpsc::Sender<CoreCmd>, session: &RelaySession) -> Result<(), ()> {
-    let cmd = match out {
-        CallOutput::Respond { tx, response } => CoreCmd::Respond { tx, response },
-        CallOutput::Send { req, request, to } => CoreCmd::Send { call: key, req, request, to },
-        CallOutput::SendAck { request, to } => CoreCmd::SendAck { request, to },
-        CallOutput::Cancel { req } => CoreCmd::Cancel { call: key, req },
-        CallOutput::Media(m) => {
-            match m {
-                MediaCommand::SetRemote { side, rtp } => session.set_remote(relay_side(side), rtp),
-                MediaCommand::PayloadMap { from, map } => session.set_payload_map(relay_side(from), map),
-                MediaCommand::Hold { side, on_hold } => session.set_hold(relay_side(side), on_hold),
+/// How a call is handled: bridged to targets, or answered by a built-in service.
+pub(crate) enum CallMode {
+    Bridge(TargetPlan),
+    Service(Service),
+}
+
+/// What a call's outputs need besides the call itself.
+struct CallCtx<'a> {
+    key: CallKey,
+    shared: &'a Shared,
+}
+
+impl CallCtx<'_> {
+    /// Publishes a CTI event about this call [CTI-1]. The data may hold personal data
+    /// (DTMF digits): it is logged at debug level only.
+    fn cti(&self, kind: &str, data: serde_json::Value) {
+        debug!(kind, data = %data, "cti event");
+        self.shared.cti.publish(kind, Some(self.key.0), data);
+    }
+
+    /// Metrics, logs and CTI for a call event; returns the service's reaction.
+    async fn on_event(
+        &self,
+        ev: CallEvent,
+        service: Option<&mut DtmfTestService>,
+        core: &mpsc::Sender<CoreCmd>,
+    ) -> Vec<CallInput> {
+        match ev {
+            CallEvent::TrunkResult { trunk, destination, ok } => {
+                let _ = core.send(CoreCmd::TrunkResult { trunk, destination, ok }).await;
+                Vec::new()
             }
-            return Ok(());
-        }
-        CallOutput::Event(ev) => match ev {
-            CallEvent::TrunkResult { trunk, destination, ok } => CoreCmd::TrunkResult { trunk, destination, ok },
             CallEvent::Ringing => {
                 debug!("ringing");
-                return Ok(());
+                Vec::new()
             }
             CallEvent::Answered => {
                 info!("answered");
                 metrics::counter!("centralino_calls_answered_total").increment(1);
-                return Ok(());
+                self.cti("call.answered", serde_json::json!({}));
+                service.map(|s| s.on_answered(now())).unwrap_or_default()
+            }
+            CallEvent::Dtmf { digit, via } => {
+                // Digits are personal data: debug level only [privacy rule].
+                debug!(digit = %digit, via = via.as_str(), "dtmf");
+                self.cti("dtmf", serde_json::json!({ "digit": digit.to_string(), "via": via.as_str() }));
+                service.map(|s| s.on_dtmf(digit)).unwrap_or_default()
+            }
+            CallEvent::PlaybackDone { completed } => {
+                debug!(completed, "playback done");
+                Vec::new()
             }
             CallEvent::Ended { cause } => {
                 let label = cause_label(&cause);
                 info!(cause = label, "call ended");
                 metrics::counter!("centralino_calls_ended_total", "cause" => label).increment(1);
-                return Ok(());
+                self.cti("call.ended", serde_json::json!({ "cause": label }));
+                Vec::new()
             }
-        },
+        }
+    }
+
+    /// Carries out a media command on the call's relay session; a playback that cannot
+    /// start is reported back to the call as not completed.
+    fn media(&self, m: MediaCommand, call: &Call, session: &RelaySession) -> Option<CallInput> {
+        match m {
+            MediaCommand::SetRemote { side, rtp } => session.set_remote(relay_side(side), rtp),
+            MediaCommand::PayloadMap { from, map } => session.set_payload_map(relay_side(from), map),
+            MediaCommand::Hold { side, on_hold } => session.set_hold(relay_side(side), on_hold),
+            MediaCommand::DtmfPayloadType { side, pt } => session.set_dtmf_payload_type(relay_side(side), pt),
+            MediaCommand::Stop { side } => {
+                if let Err(e) = session.stop(relay_side(side)) {
+                    debug!(error = %e, "stop not delivered");
+                }
+            }
+            MediaCommand::Play { side, prompts, barge_in } => {
+                let mut list = Vec::with_capacity(prompts.len());
+                for name in &prompts {
+                    match self.shared.prompts.prompt_path(name) {
+                        Ok(p) => list.push(p),
+                        Err(e) => {
+                            warn!(prompt = %name, error = %e, "unknown prompt: playback skipped");
+                            return Some(CallInput::PlaybackDone { completed: false });
+                        }
+                    }
+                }
+                let Some(codec) = call.codec(side) else {
+                    warn!("no codec negotiated: playback skipped");
+                    return Some(CallInput::PlaybackDone { completed: false });
+                };
+                let options = PlayOptions { barge_in, codec: prompt_codec(codec) };
+                if let Err(e) = session.play(relay_side(side), list, options) {
+                    warn!(error = %e, "playback not started");
+                    return Some(CallInput::PlaybackDone { completed: false });
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Signalling outputs go to the SIP core task.
+async fn execute(key: CallKey, out: CallOutput, core: &mpsc::Sender<CoreCmd>) -> Result<(), ()> {
+    let cmd = match out {
+        CallOutput::Respond { tx, response } => CoreCmd::Respond { tx, response },
+        CallOutput::Send { req, request, to } => CoreCmd::Send { call: key, req, request, to },
+        CallOutput::SendAck { request, to } => CoreCmd::SendAck { request, to },
+        CallOutput::Cancel { req } => CoreCmd::Cancel { call: key, req },
+        CallOutput::Media(_) | CallOutput::Event(_) => return Ok(()),
     };
     core.send(cmd).await.map_err(|_| ())
+}
+
+fn prompt_codec(codec: AudioCodec) -> media_relay::prompts::AudioCodec {
+    match codec {
+        AudioCodec::Pcma => media_relay::prompts::AudioCodec::Pcma,
+        AudioCodec::Pcmu => media_relay::prompts::AudioCodec::Pcmu,
+    }
 }
 
 fn relay_side(side: Side) -> media_relay::Side {

@@ -1,6 +1,7 @@
 //! The runtime's serde-free configuration, built by the binary from the config file.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use call_control::dial_plan::DialPlan;
@@ -21,6 +22,15 @@ pub struct SipTimers {
 pub struct AgentAccount {
     pub extension: String,
     pub password: String,
+}
+
+/// A person who signs in to the web UI and the API (HTTP Basic or session) [SEC-2].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUserAccount {
+    pub name: String,
+    pub password: String,
+    /// `admin`, `supervisor`, `auditor` (read-only) or `agent`.
+    pub role: String,
 }
 
 /// Everything the runtime needs to start.
@@ -51,4 +61,14 @@ pub struct RuntimeConfig {
     /// Outbound registrations, by trunk index (RFC 3261 §10.2).
     pub trunk_registrations: Vec<(usize, RegistrationConfig)>,
     pub dial_plan: DialPlan,
+    /// The prompt library folder (`<dir>/<lang>/<name>.<ext>`, `<dir>/moh/…`), relative
+    /// to the working directory; loaded once at start [IVR-4, IVR-5].
+    pub prompts_dir: PathBuf,
+    /// Web and API users besides the agents (who sign in with extension and SIP password).
+    pub web_users: Vec<WebUserAccount>,
+}
+
+impl RuntimeConfig {
+    /// The prompt folder of the demo (`prompts`, next to `config/`).
+    pub const DEFAULT_PROMPTS_DIR: &'static str = "prompts";
 }

@@ -3,6 +3,7 @@
 
 mod call_task;
 pub mod config;
+mod service;
 mod sip_core;
 
 use std::net::SocketAddr;
@@ -12,6 +13,7 @@ use std::time::Instant;
 use call_control::io::{CallConfig, ReqRef};
 use call_control::trunk::Trunks;
 use media_relay::MediaRelay;
+use media_relay::prompts::PromptLibrary;
 use sdp_offer_answer::Capabilities;
 use sip_dialog::auth::{DigestAlgorithm, DigestConfig, DigestServer};
 use sip_dialog::session_timer::SessionTimerConfig;
@@ -20,8 +22,10 @@ use sip_registrar::{Registrar, RegistrarConfig};
 use sip_transaction::{Endpoint, Peer, ServerTxId};
 use sip_transport::SipTransport;
 use tokio::sync::mpsc;
+use tracing::{info, warn};
 
-pub use config::{AgentAccount, RuntimeConfig, SipTimers};
+pub use config::{AgentAccount, RuntimeConfig, SipTimers, WebUserAccount};
+pub use service::SERVICES;
 
 /// Failures at start-up.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) cti: cti_bus::CtiBus,
     pub(crate) call_config: CallConfig,
     pub(crate) relay: MediaRelay,
+    /// Prompts and music, decoded once at start [IVR-4].
+    pub(crate) prompts: PromptLibrary,
 }
 
 /// The running engine's SIP and media side.
@@ -111,7 +117,8 @@ impl Runtime {
             linger: cfg.timers.t1 * 64,
         };
         let cti = cti_bus::CtiBus::new(4096);
-        let shared = Arc::new(Shared { cfg, cti: cti.clone(), call_config, relay: relay.clone() });
+        let prompts = load_prompts(cfg.prompts_dir.clone()).await;
+        let shared = Arc::new(Shared { cfg, cti: cti.clone(), call_config, relay: relay.clone(), prompts });
         let core = sip_core::SipCore::new(shared, endpoint, transport, registrar, digest, trunks, cmd_tx);
         tokio::spawn(core.run(inbound_rx, cmd_rx));
         Ok(Runtime { sip_addr: local, cti, relay })
@@ -131,6 +138,25 @@ impl Runtime {
     pub fn relay_stats(&self) -> media_relay::RelayStats {
         self.relay.stats()
     }
+}
+
+/// Loads the prompt library off the async workers. Every file or folder that fails is
+/// logged with its path and reason; the engine starts with whatever loaded.
+async fn load_prompts(dir: std::path::PathBuf) -> PromptLibrary {
+    let shown = dir.display().to_string();
+    let loaded = tokio::task::spawn_blocking(move || PromptLibrary::load(&dir)).await;
+    let (library, errors) = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            warn!(dir = %shown, error = %e, "prompt library not loaded");
+            return PromptLibrary::new(PromptLibrary::DEFAULT_LANGUAGE);
+        }
+    };
+    for e in &errors {
+        warn!(path = %e.path.display(), reason = %e.reason, "prompt not loaded");
+    }
+    info!(dir = %shown, prompts = library.len(), errors = errors.len(), "prompt library loaded");
+    library
 }
 
 fn now() -> Instant {

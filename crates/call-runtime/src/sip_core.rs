@@ -21,7 +21,8 @@ use sip_transport::{Inbound, SipTransport};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
-use crate::call_task::{self, CallSpawn};
+use crate::call_task::{self, CallMode, CallSpawn};
+use crate::service::Service;
 use crate::{CallKey, CoreCmd, Shared};
 
 /// Methods we answer outside a dialog.
@@ -122,20 +123,19 @@ impl SipCore {
     }
 
     fn on_inbound(&mut self, now: Instant, inbound: Inbound) {
-        if let Message::Request(req) = &inbound.message {
-            if req.method != Method::Ack {
-                if let Err(rej) = validate_request(req) {
-                    metrics::counter!("centralino_sip_rejected_total", "status" => rej.status.0.to_string()).increment(1);
-                    let mut resp = Response::from_request(req, rej.status);
-                    self.add_tag(&mut resp);
-                    for (name, value) in rej.extra_headers {
-                        resp.headers.push(name, value);
-                    }
-                    resp.headers.push(HeaderName::Warning, format!("399 centralino \"{}\"", rej.reason.replace('"', "'")));
-                    self.endpoint.send_stateless_response(now, resp, inbound.source);
-                    return;
-                }
+        if let Message::Request(req) = &inbound.message
+            && req.method != Method::Ack
+            && let Err(rej) = validate_request(req)
+        {
+            metrics::counter!("centralino_sip_rejected_total", "status" => rej.status.0.to_string()).increment(1);
+            let mut resp = Response::from_request(req, rej.status);
+            self.add_tag(&mut resp);
+            for (name, value) in rej.extra_headers {
+                resp.headers.push(name, value);
             }
+            resp.headers.push(HeaderName::Warning, format!("399 centralino \"{}\"", rej.reason.replace('"', "'")));
+            self.endpoint.send_stateless_response(now, resp, inbound.source);
+            return;
         }
         self.endpoint.handle_message(now, inbound.message, inbound.source);
     }
@@ -196,14 +196,14 @@ impl SipCore {
             TuEvent::Cancelled { invite_tx, .. } => {
                 metrics::counter!("centralino_sip_requests_total", "method" => "CANCEL").increment(1);
                 match self.by_server_tx.get(&invite_tx).copied() {
-                    Some(key) => self.to_call(key, CallInput::Cancelled),
+                    Some(key) => self.deliver(key, CallInput::Cancelled),
                     None => debug!("CANCEL for an INVITE with no call"),
                 }
             }
             TuEvent::Ack { request, .. } => {
                 metrics::counter!("centralino_sip_requests_total", "method" => "ACK").increment(1);
                 if let Some(key) = request.headers.call_id().ok().and_then(|c| self.by_call_id.get(c)).copied() {
-                    self.to_call(key, CallInput::Ack { request });
+                    self.deliver(key, CallInput::Ack { request });
                 }
             }
             TuEvent::Response { tx, response, .. } => {
@@ -212,7 +212,7 @@ impl SipCore {
                 match self.owners.get(&tx) {
                     Some(Owner::Call(key, req)) => {
                         let (key, req) = (*key, *req);
-                        self.to_call(key, CallInput::Response { req, response });
+                        self.deliver(key, CallInput::Response { req, response });
                     }
                     Some(Owner::Probe(p)) => {
                         let p = *p;
@@ -235,13 +235,13 @@ impl SipCore {
                 debug!(code = response.status.0, "stray response dropped");
             }
             TuEvent::Timeout { tx } | TuEvent::TransportError { tx } => match self.owners.remove(&tx) {
-                Some(Owner::Call(key, req)) => self.to_call(key, CallInput::RequestFailed { req }),
+                Some(Owner::Call(key, req)) => self.deliver(key, CallInput::RequestFailed { req }),
                 Some(Owner::Registration(i)) => self.registration_result(now, i, None),
                 Some(Owner::Probe(_)) | None => {}
             },
             TuEvent::AckTimeout { tx } => {
                 if let Some(key) = self.by_server_tx.get(&tx).copied() {
-                    self.to_call(key, CallInput::AckTimeout { tx });
+                    self.deliver(key, CallInput::AckTimeout { tx });
                 }
             }
         }
@@ -257,7 +257,7 @@ impl SipCore {
                     if let Some(e) = self.calls.get_mut(&key) {
                         e.server_txs.push(tx);
                     }
-                    self.to_call(key, CallInput::Request { tx, request, source });
+                    self.deliver(key, CallInput::Request { tx, request, source });
                 }
                 None if request.method == Method::Options && self.trusted(now, source) => self.options_ok(now, tx, &request),
                 None => self.respond(now, tx, &request, StatusCode::CALL_DOES_NOT_EXIST),
@@ -362,12 +362,20 @@ impl SipCore {
         let Some(number) = request.uri.user.clone() else {
             return self.respond(now, tx, &request, StatusCode::NOT_FOUND);
         };
-        let plan = match self.shared.cfg.dial_plan.route(&number, origin) {
+        let mode = match self.shared.cfg.dial_plan.route(&number, origin) {
             None => {
                 metrics::counter!("centralino_calls_refused_total", "reason" => "no_route").increment(1);
                 return self.respond(now, tx, &request, StatusCode::NOT_FOUND);
             }
-            Some(Destination::Agent) => TargetPlan {
+            Some(Destination::Service(name)) => match Service::from_name(name) {
+                Some(service) => CallMode::Service(service),
+                None => {
+                    // The config loader refuses unknown names; a hand-built config may not.
+                    warn!(service = %name, "route to an unknown service");
+                    return self.respond(now, tx, &request, StatusCode::NOT_FOUND);
+                }
+            },
+            Some(Destination::Agent) => CallMode::Bridge(TargetPlan {
                 groups: vec![
                     self.registrar
                         .targets(&number, now)
@@ -379,8 +387,8 @@ impl SipCore {
                         })
                         .collect(),
                 ],
-            },
-            Some(Destination::Trunk(i)) => TargetPlan {
+            }),
+            Some(Destination::Trunk(i)) => CallMode::Bridge(TargetPlan {
                 groups: self
                     .trunks
                     .destinations(TrunkId(*i))
@@ -393,7 +401,7 @@ impl SipCore {
                         }]
                     })
                     .collect(),
-            },
+            }),
         };
         let Ok(call_id) = request.headers.call_id().map(str::to_owned) else {
             return self.respond(now, tx, &request, StatusCode::BAD_REQUEST);
@@ -418,7 +426,7 @@ impl SipCore {
             invite: request,
             tx,
             source,
-            plan,
+            mode,
             shared: self.shared.clone(),
             core: self.cmd_tx.clone(),
             inbox: inbox_rx,
@@ -456,10 +464,10 @@ impl SipCore {
             }
             CoreCmd::SendAck { request, to } => self.endpoint.send_ack_2xx(now, request, to),
             CoreCmd::Cancel { call, req } => {
-                if let Some(tx) = self.req_txs.get(&(call, req)).copied() {
-                    if let Err(e) = self.endpoint.cancel(now, tx) {
-                        debug!(error = %e, "CANCEL not sent");
-                    }
+                if let Some(tx) = self.req_txs.get(&(call, req)).copied()
+                    && let Err(e) = self.endpoint.cancel(now, tx)
+                {
+                    debug!(error = %e, "CANCEL not sent");
                 }
             }
             CoreCmd::Register { call, call_id } => {
@@ -509,11 +517,11 @@ impl SipCore {
         }
     }
 
-    fn to_call(&mut self, key: CallKey, input: CallInput) {
-        if let Some(e) = self.calls.get(&key) {
-            if e.inbox.try_send(input).is_err() {
-                metrics::counter!("centralino_sip_dropped_total", "reason" => "call_inbox").increment(1);
-            }
+    fn deliver(&mut self, key: CallKey, input: CallInput) {
+        if let Some(e) = self.calls.get(&key)
+            && e.inbox.try_send(input).is_err()
+        {
+            metrics::counter!("centralino_sip_dropped_total", "reason" => "call_inbox").increment(1);
         }
     }
 
@@ -555,11 +563,11 @@ impl SipCore {
     }
 
     fn add_tag(&mut self, resp: &mut Response) {
-        if let Ok(mut to) = resp.headers.to() {
-            if to.tag().is_none() {
-                to.set_tag((0..10).map(|_| self.rng.alphanumeric()).collect());
-                resp.headers.set(HeaderName::To, to.to_string());
-            }
+        if let Ok(mut to) = resp.headers.to()
+            && to.tag().is_none()
+        {
+            to.set_tag((0..10).map(|_| self.rng.alphanumeric()).collect());
+            resp.headers.set(HeaderName::To, to.to_string());
         }
     }
 

@@ -48,6 +48,9 @@ fn config(media_base: u16) -> RuntimeConfig {
                 to: Destination::Agent,
             }],
         },
+        // A missing prompt folder is logged and the engine still starts.
+        prompts_dir: "no-such-prompts-folder".into(),
+        web_users: vec![],
     }
 }
 

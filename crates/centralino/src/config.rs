@@ -13,7 +13,7 @@ use std::time::Duration;
 use call_control::dial_plan::{DialPlan, Destination, NumberPattern, OriginClass, Route};
 use call_control::trunk::TrunkConfig;
 use call_control::trunk_registration::RegistrationConfig;
-use call_runtime::{AgentAccount, RuntimeConfig, SipTimers};
+use call_runtime::{AgentAccount, RuntimeConfig, SipTimers, WebUserAccount};
 use sip_dialog::auth::DigestAlgorithm;
 use media_relay::RelayConfig;
 use serde::Deserialize;
@@ -86,6 +86,16 @@ struct FileConfig {
     trunk: Vec<TrunkSection>,
     #[serde(default)]
     route: Vec<RouteSection>,
+    #[serde(default)]
+    web_user: Vec<WebUserSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebUserSection {
+    name: Spanned<String>,
+    password: Spanned<String>,
+    role: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,6 +164,9 @@ struct MediaSection {
     port_max: Spanned<u16>,
     #[serde(default = "d_inactivity")]
     inactivity_timeout_s: Spanned<u64>,
+    /// The prompt library folder, relative to the working directory.
+    #[serde(default)]
+    prompts_dir: Option<Spanned<String>>,
 }
 fn d_inactivity() -> Spanned<u64> {
     sp(60)
@@ -306,6 +319,14 @@ impl Validator<'_> {
             self.issue(f.media.port_max.span(), "media.port_max must leave room for at least two RTP/RTCP pairs above media.port_min");
         }
         let inactivity = self.positive("media.inactivity_timeout_s", &f.media.inactivity_timeout_s);
+        let prompts_dir = match &f.media.prompts_dir {
+            Some(d) if d.get_ref().trim().is_empty() => {
+                self.issue(d.span(), "media.prompts_dir must not be empty");
+                PathBuf::from(RuntimeConfig::DEFAULT_PROMPTS_DIR)
+            }
+            Some(d) => PathBuf::from(d.get_ref().trim()),
+            None => PathBuf::from(RuntimeConfig::DEFAULT_PROMPTS_DIR),
+        };
 
         let http_listen = f.http.as_ref().map(|h| self.socket("http.listen", &h.listen));
 
@@ -341,6 +362,8 @@ impl Validator<'_> {
             trunks,
             trunk_registrations,
             dial_plan,
+            prompts_dir,
+            web_users: self.web_users(&f.web_user),
         }
     }
 
@@ -417,6 +440,28 @@ impl Validator<'_> {
         out
     }
 
+    fn web_users(&mut self, sections: &[WebUserSection]) -> Vec<WebUserAccount> {
+        let mut out: Vec<WebUserAccount> = Vec::new();
+        for u in sections {
+            let name = u.name.get_ref().trim().to_owned();
+            if name.is_empty() || name.contains(':') {
+                self.issue(u.name.span(), "web_user.name must be non-empty and contain no ':'");
+            }
+            if out.iter().any(|o| o.name == name) {
+                self.issue(u.name.span(), format!("web user {name:?} is defined twice"));
+            }
+            if u.password.get_ref().is_empty() {
+                self.issue(u.password.span(), "web_user.password must not be empty");
+            }
+            let role = u.role.get_ref().as_str();
+            if !matches!(role, "admin" | "supervisor" | "auditor" | "agent") {
+                self.issue(u.role.span(), format!("web_user.role: {role:?} is not admin, supervisor, auditor or agent"));
+            }
+            out.push(WebUserAccount { name, password: u.password.get_ref().clone(), role: role.to_owned() });
+        }
+        out
+    }
+
     fn dial_plan(&mut self, sections: &[RouteSection], trunks: &[TrunkConfig]) -> DialPlan {
         let trunk_index = |name: &str| trunks.iter().position(|t| t.name == name);
         let mut routes = Vec::new();
@@ -444,10 +489,19 @@ impl Validator<'_> {
             }
             let to = match r.to.get_ref().as_str() {
                 "agent" => Destination::Agent,
+                other if other.starts_with("service:") => {
+                    let name = other.trim_start_matches("service:");
+                    if !call_runtime::SERVICES.contains(&name) {
+                        let known = call_runtime::SERVICES.join(", ");
+                        self.issue(r.to.span(), format!("route.to: unknown service {name:?} (known: {known})"));
+                        continue;
+                    }
+                    Destination::Service(name.to_owned())
+                }
                 other => match other.strip_prefix("trunk:").and_then(trunk_index) {
                     Some(i) => Destination::Trunk(i),
                     None => {
-                        self.issue(r.to.span(), format!("route.to: {other:?} is not \"agent\" or \"trunk:NAME\" of a defined trunk"));
+                        self.issue(r.to.span(), format!("route.to: {other:?} is not \"agent\", \"trunk:NAME\" of a defined trunk or \"service:NAME\""));
                         continue;
                     }
                 },
@@ -461,6 +515,7 @@ impl Validator<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use call_control::dial_plan::Origin;
 
     const DEMO: &str = include_str!("../../../config/centralino.toml");
 
@@ -473,7 +528,10 @@ mod tests {
         assert_eq!(cfg.agents[0].password, "pw2001");
         assert_eq!(cfg.trunks.len(), 2);
         assert_eq!(cfg.trunks[0].outbound.len(), 2);
-        assert_eq!(cfg.dial_plan.routes.len(), 2);
+        assert_eq!(cfg.dial_plan.routes.len(), 3);
+        assert_eq!(cfg.dial_plan.route("9001", Origin::Trunk(0)), Some(&Destination::Service("dtmf-test".into())));
+        assert_eq!(cfg.dial_plan.route("9001", Origin::Agent), None);
+        assert_eq!(cfg.prompts_dir, PathBuf::from("prompts"));
         assert_eq!(cfg.media.port_min, 30000);
         assert!(cfg.trunk_registrations.is_empty());
     }
@@ -491,6 +549,37 @@ mod tests {
         let bad = text.replace("registrar = \"127.0.0.11:5060\"", "registrar = \"carrier\"");
         let err = parse(Path::new("c.toml"), &bad).unwrap_err();
         assert!(err.to_string().contains("trunk.register.registrar"), "{err}");
+    }
+
+    #[test]
+    fn ivr_1_unknown_services_are_errors_with_their_line() {
+        let text = DEMO.replace("to = \"service:dtmf-test\"", "to = \"service:karaoke\"");
+        let err = parse(Path::new("c.toml"), &text).unwrap_err();
+        let line = text.lines().position(|l| l.contains("service:karaoke")).unwrap() + 1;
+        assert_eq!(err.issues.len(), 1, "{err}");
+        assert!(err.to_string().starts_with(&format!("c.toml:{line}: route.to: unknown service \"karaoke\"")), "{err}");
+    }
+
+    #[test]
+    fn prompts_dir_is_read_and_must_not_be_empty() {
+        let text = DEMO.replace("prompts_dir = \"prompts\"", "prompts_dir = \"/srv/prompts\"");
+        assert_eq!(parse(Path::new("c.toml"), &text).unwrap().prompts_dir, PathBuf::from("/srv/prompts"));
+        let text = DEMO.replace("prompts_dir = \"prompts\"\n", "");
+        assert_eq!(parse(Path::new("c.toml"), &text).unwrap().prompts_dir, PathBuf::from("prompts"), "the default");
+        let text = DEMO.replace("prompts_dir = \"prompts\"", "prompts_dir = \" \"");
+        let err = parse(Path::new("c.toml"), &text).unwrap_err();
+        assert!(err.to_string().contains("media.prompts_dir"), "{err}");
+    }
+
+    #[test]
+    fn sec_2_web_users_are_read_and_checked() {
+        let cfg = parse(Path::new("c.toml"), DEMO).unwrap();
+        let names: Vec<&str> = cfg.web_users.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, vec!["admin", "supervisor", "auditor"]);
+        let text = DEMO.replace("role = \"auditor\"", "role = \"boss\"");
+        let err = parse(Path::new("c.toml"), &text).unwrap_err();
+        let line = text.lines().position(|l| l.contains("\"boss\"")).unwrap() + 1;
+        assert!(err.to_string().contains(&format!("c.toml:{line}: web_user.role")), "{err}");
     }
 
     #[test]

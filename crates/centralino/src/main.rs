@@ -3,6 +3,8 @@
 
 mod config;
 mod http;
+mod prompts_cli;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +17,8 @@ const DEFAULT_CONFIG: &str = "config/centralino.toml";
 const USAGE: &str = "usage:
   centralino [run] [--config FILE]      start the engine (default config: config/centralino.toml)
   centralino check-config [FILE]        validate a config file; errors as FILE:LINE: reason
+  centralino prompts COMMAND [--dir DIR] manage voice prompts: list, add, delete, history,
+                                        restore-version, backup, restore (`prompts --help`)
   centralino --version | --help";
 
 fn main() -> ExitCode {
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("prompts") => prompts_cli::run(&args[1..]),
         Some("--version") | Some("-V") => {
             println!("centralino {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -77,12 +82,13 @@ fn run(path: PathBuf) -> anyhow::Result<()> {
             .install_recorder()
             .context("installing the metrics recorder")?;
         let http_listen = cfg.http_listen;
+        let web_users = std::sync::Arc::new(users::WebUsers::from_config(&cfg));
         let engine = call_runtime::Runtime::start(cfg).await.context("starting the SIP runtime")?;
         info!(sip = %engine.sip_addr(), "centralino listening (UDP and TCP)");
         if let Some(addr) = http_listen {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding HTTP on {addr}"))?;
             info!(http = %addr, "HTTP listening (/metrics, /healthz)");
-            tokio::spawn(http::serve(listener, metrics));
+            tokio::spawn(http::serve(listener, metrics, engine.cti(), web_users));
         }
         shutdown_signal().await;
         info!("shutting down");

@@ -54,6 +54,13 @@ pub fn caller_sdp(version: u32, dir: &str) -> String {
     )
 }
 
+/// A caller SDP like [`caller_sdp`] that also offers telephone-event 101 (RFC 4733).
+pub fn caller_sdp_te(version: u32, dir: &str) -> String {
+    format!(
+        "v=0\r\no=user1 53655765 {version} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na={dir}\r\n"
+    )
+}
+
 /// Parses a message written with `\n` line ends, fixing CRLF and Content-Length.
 pub fn parse(head: &str, body: &str) -> Message {
     let mut text = head.trim_end().replace("\r\n", "\n").replace('\n', "\r\n");
@@ -294,6 +301,33 @@ pub struct Sim {
 impl Sim {
     /// Starts a call at virtual time 0 from the INVITE text.
     pub fn start(invite: &str, plan: TargetPlan, cfg: CallConfig) -> Result<(Sim, Outs), Response> {
+        Sim::start_with(invite, |now, request, tx, source| {
+            Call::new(now, request, tx, source, plan, ports(), cfg, 42)
+        })
+    }
+
+    /// Starts a call the engine answers itself (`Call::new_local`) at virtual time 0.
+    pub fn start_local(invite: &str, cfg: CallConfig) -> Result<(Sim, Outs), Response> {
+        Sim::start_with(invite, |now, request, tx, source| {
+            Call::new_local(now, request, tx, source, ports(), cfg, 42)
+        })
+    }
+
+    /// A SIPp call (PCMA plus telephone-event 101) answered locally; returns the answer's outputs.
+    pub fn local() -> (Sim, Outs) {
+        let invite = caller_invite(
+            SIPP_EXTRA,
+            Some("application/sdp"),
+            &caller_sdp_te(1, "sendrecv"),
+        );
+        Sim::start_local(&invite, config()).expect("call starts")
+    }
+
+    /// Starts a call at virtual time 0 with `make` building the `Call`.
+    pub fn start_with(
+        invite: &str,
+        make: impl FnOnce(Instant, Request, ServerTxId, Peer) -> Result<Call, Response>,
+    ) -> Result<(Sim, Outs), Response> {
         let base = Instant::now();
         let mut ep = Endpoint::new(
             Config::new(LOCAL.parse().expect("local")),
@@ -308,7 +342,7 @@ impl Sim {
         )
         .expect("INVITE parses");
         let (tx, request, source) = mint(&mut ep, base, msg, CALLER);
-        let call = Call::new(base, request, tx, source, plan, ports(), cfg, 42)?;
+        let call = make(base, request, tx, source)?;
         let mut sim = Sim {
             base,
             now: base,
