@@ -34,7 +34,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
         "call-control",
     ];
     let mut runtime: Vec<&str> = cores.to_vec();
-    runtime.extend(["sip-transport", "media-relay", "cti-bus"]);
+    runtime.extend(["sip-transport", "media-relay", "cti-bus", "prompt-phrases", "sql-store"]);
     let table: [(&str, Option<Vec<&str>>); 14] = [
         ("sip-message", Some(vec![])),
         ("sip-transaction", Some(vec!["sip-message"])),
@@ -70,6 +70,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
                 "media-relay",
                 "sip-transport",
                 "cti-bus",
+                "sql-store",
             ]),
         ),
     ];

@@ -265,6 +265,11 @@ impl Call {
             CallInput::Play { prompts, barge_in } => self.play(prompts, barge_in),
             CallInput::StopPlayback => self.stop_playback(),
             CallInput::PlaybackDone { completed } => self.playback_done(completed),
+            // The recording belongs to the media shell; a call that ended has none left.
+            CallInput::Recording(control) if !self.ended => {
+                self.media(MediaCommand::Recording(control));
+            }
+            CallInput::Recording(_) => {}
         }
     }
 

@@ -101,6 +101,18 @@ pub enum CallInput {
     /// The playback to the caller ended; `completed` is false if it was stopped,
     /// replaced, barged in or could not start.
     PlaybackDone { completed: bool },
+    /// Pause or resume the call's recording (sensitive data such as card numbers is
+    /// not recorded while paused) [CRM-4].
+    Recording(RecordingControl),
+}
+
+/// A change to a call's recording [CRM-4].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordingControl {
+    /// Silence is recorded from now on.
+    Pause,
+    /// Audio is recorded again.
+    Resume,
 }
 
 /// Media commands for the relay.
@@ -119,6 +131,8 @@ pub enum MediaCommand {
     /// Decode RFC 4733 telephone-events with this payload type from `side`; `None`
     /// stops detection [IVR-1].
     DtmfPayloadType { side: Side, pt: Option<u8> },
+    /// Pause or resume the call's recording, if one runs [CRM-4].
+    Recording(RecordingControl),
 }
 
 /// How a DTMF digit reached us.

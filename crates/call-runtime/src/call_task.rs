@@ -16,7 +16,8 @@ use sip_transaction::{Peer, ServerTxId};
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
-use crate::service::{DtmfTestService, Service};
+use crate::recording::CallRecorder;
+use crate::service::{Service, ServiceDriver, ServiceMedia};
 use crate::{CallKey, CoreCmd, Shared};
 
 /// Everything a new call task needs.
@@ -30,6 +31,8 @@ pub(crate) struct CallSpawn {
     pub(crate) core: mpsc::Sender<CoreCmd>,
     pub(crate) inbox: mpsc::Receiver<CallInput>,
     pub(crate) seed: u64,
+    /// The register row's initial facts (channel, numbers) [SLA-9].
+    pub(crate) register: Option<crate::register::RegisterSpec>,
 }
 
 pub(crate) async fn run(spawn: CallSpawn) {
@@ -74,7 +77,7 @@ impl Drop for CallGuard {
 }
 
 async fn drive(spawn: CallSpawn) {
-    let CallSpawn { key, invite, tx, source, mode, shared, core, mut inbox, seed } = spawn;
+    let CallSpawn { key, invite, tx, source, mode, shared, core, mut inbox, seed, register } = spawn;
     let mut session = match shared.relay.allocate().await {
         Ok(s) => s,
         Err(e) => {
@@ -93,9 +96,7 @@ async fn drive(spawn: CallSpawn) {
     let (call, mut service) = match mode {
         CallMode::Bridge(plan) => (Call::new(now(), invite, tx, source, plan, ports, cfg, seed), None),
         CallMode::Service(service) => {
-            let driver = match service {
-                Service::DtmfTest => DtmfTestService::new(DtmfTestService::HOLD_TIME),
-            };
+            let driver = ServiceDriver::new(service);
             info!(service = service.name(), "answered by the engine");
             (Call::new_local(now(), invite, tx, source, ports, cfg, seed), Some(driver))
         }
@@ -112,6 +113,10 @@ async fn drive(spawn: CallSpawn) {
         return;
     }
     info!("call started");
+    let mut recorder = CallRecorder::new(&shared.cfg.recording, service.is_none(), key.0);
+    let mut service_media = ServiceMedia::default();
+    let mut register = register
+        .and_then(|spec| crate::register::CallRegister::open(shared.register.as_ref(), spec, std::time::SystemTime::now()));
     let ctx = CallCtx { key, shared: &shared };
     let mut relay_alive = true;
     loop {
@@ -120,7 +125,14 @@ async fn drive(spawn: CallSpawn) {
         let mut feedback = Vec::new();
         while let Some(out) = call.poll_output() {
             match out {
-                CallOutput::Event(ev) => feedback.extend(ctx.on_event(ev, service.as_mut(), &core).await),
+                CallOutput::Event(ev) => {
+                    if let Some(r) = register.as_mut() {
+                        r.on_event(&ev, std::time::SystemTime::now());
+                    }
+                    recorder.on_event(&ev, &session, &call, &shared.prompts);
+                    feedback.extend(ctx.on_event(ev, service.as_mut(), &core, recorder.path()).await)
+                }
+                CallOutput::Media(MediaCommand::Recording(control)) => recorder.control(control),
                 CallOutput::Media(m) => feedback.extend(ctx.media(m, &call, &session)),
                 other => {
                     if execute(key, other, &core).await.is_err() {
@@ -128,6 +140,9 @@ async fn drive(spawn: CallSpawn) {
                     }
                 }
             }
+        }
+        if let Some(s) = service.as_mut() {
+            feedback.extend(service_media.run(s, key, &session, &shared, &call).await);
         }
         if !feedback.is_empty() {
             let t = now();
@@ -139,7 +154,7 @@ async fn drive(spawn: CallSpawn) {
         if call.is_terminated() {
             break;
         }
-        let deadline = [call.poll_timeout(), service.as_ref().and_then(DtmfTestService::poll_timeout)].into_iter().flatten().min();
+        let deadline = [call.poll_timeout(), service.as_ref().and_then(ServiceDriver::poll_timeout)].into_iter().flatten().min();
         tokio::select! {
             input = inbox.recv() => match input {
                 Some(input) => call.handle(now(), input),
@@ -171,6 +186,7 @@ async fn drive(spawn: CallSpawn) {
             }
         }
     }
+    recorder.finish().await;
     if let Some(s) = &service {
         debug!(digits = s.digits_heard(), "service call over");
     }
@@ -202,8 +218,9 @@ impl CallCtx<'_> {
     async fn on_event(
         &self,
         ev: CallEvent,
-        service: Option<&mut DtmfTestService>,
+        service: Option<&mut ServiceDriver>,
         core: &mpsc::Sender<CoreCmd>,
+        recording: Option<&std::path::Path>,
     ) -> Vec<CallInput> {
         match ev {
             CallEvent::TrunkResult { trunk, destination, ok } => {
@@ -224,17 +241,22 @@ impl CallCtx<'_> {
                 // Digits are personal data: debug level only [privacy rule].
                 debug!(digit = %digit, via = via.as_str(), "dtmf");
                 self.cti("dtmf", serde_json::json!({ "digit": digit.to_string(), "via": via.as_str() }));
-                service.map(|s| s.on_dtmf(digit)).unwrap_or_default()
+                service.map(|s| s.on_dtmf(digit, now())).unwrap_or_default()
             }
             CallEvent::PlaybackDone { completed } => {
                 debug!(completed, "playback done");
-                Vec::new()
+                service.map(|s| s.on_playback_done(completed, now())).unwrap_or_default()
             }
             CallEvent::Ended { cause } => {
                 let label = cause_label(&cause);
                 info!(cause = label, "call ended");
                 metrics::counter!("centralino_calls_ended_total", "cause" => label).increment(1);
-                self.cti("call.ended", serde_json::json!({ "cause": label }));
+                let mut data = serde_json::json!({ "cause": label });
+                if let Some(path) = recording {
+                    // The register stores where the call's recording is [CRM-4].
+                    data["recording"] = path.display().to_string().into();
+                }
+                self.cti("call.ended", data);
                 Vec::new()
             }
         }
@@ -248,6 +270,8 @@ impl CallCtx<'_> {
             MediaCommand::PayloadMap { from, map } => session.set_payload_map(relay_side(from), map),
             MediaCommand::Hold { side, on_hold } => session.set_hold(relay_side(side), on_hold),
             MediaCommand::DtmfPayloadType { side, pt } => session.set_dtmf_payload_type(relay_side(side), pt),
+            // Recording controls are the call task's (see `CallRecorder::control`).
+            MediaCommand::Recording(_) => {}
             MediaCommand::Stop { side } => {
                 if let Err(e) = session.stop(relay_side(side)) {
                     debug!(error = %e, "stop not delivered");
@@ -291,7 +315,7 @@ async fn execute(key: CallKey, out: CallOutput, core: &mpsc::Sender<CoreCmd>) ->
     core.send(cmd).await.map_err(|_| ())
 }
 
-fn prompt_codec(codec: AudioCodec) -> media_relay::prompts::AudioCodec {
+pub(crate) fn prompt_codec(codec: AudioCodec) -> media_relay::prompts::AudioCodec {
     match codec {
         AudioCodec::Pcma => media_relay::prompts::AudioCodec::Pcma,
         AudioCodec::Pcmu => media_relay::prompts::AudioCodec::Pcmu,

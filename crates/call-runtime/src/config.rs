@@ -58,6 +58,12 @@ pub struct RuntimeConfig {
     pub http_listen: Option<SocketAddr>,
     pub agents: Vec<AgentAccount>,
     pub trunks: Vec<TrunkConfig>,
+    /// The register channel of calls arriving on each trunk (same order as `trunks`);
+    /// `None` counts them as internal [SLA-9].
+    pub trunk_channels: Vec<Option<sql_store::Channel>>,
+    /// The store's URL (`sqlite:…` or `postgres://…`); the binary opens it and hands the
+    /// runtime a write queue. `None` keeps no register.
+    pub store_url: Option<String>,
     /// Outbound registrations, by trunk index (RFC 3261 §10.2).
     pub trunk_registrations: Vec<(usize, RegistrationConfig)>,
     pub dial_plan: DialPlan,
@@ -66,6 +72,8 @@ pub struct RuntimeConfig {
     pub prompts_dir: PathBuf,
     /// Web and API users besides the agents (who sign in with extension and SIP password).
     pub web_users: Vec<WebUserAccount>,
+    /// Call recording policy, folder, file naming and consent prompt [CRM-4].
+    pub recording: crate::recording::RecordingConfig,
 }
 
 impl RuntimeConfig {

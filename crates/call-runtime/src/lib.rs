@@ -3,7 +3,9 @@
 
 mod call_task;
 pub mod config;
+pub mod recording;
 mod service;
+mod register;
 mod sip_core;
 
 use std::net::SocketAddr;
@@ -25,6 +27,7 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 pub use config::{AgentAccount, RuntimeConfig, SipTimers, WebUserAccount};
+pub use recording::{RecordingConfig, RecordingPolicy};
 pub use service::SERVICES;
 
 /// Failures at start-up.
@@ -60,6 +63,8 @@ pub(crate) struct Shared {
     pub(crate) relay: MediaRelay,
     /// Prompts and music, decoded once at start [IVR-4].
     pub(crate) prompts: PromptLibrary,
+    /// The per-call register's write queue; `None` runs without a store.
+    pub(crate) register: Option<sql_store::StoreWriter>,
 }
 
 /// The running engine's SIP and media side.
@@ -73,6 +78,15 @@ pub struct Runtime {
 impl Runtime {
     /// Binds the SIP sockets and starts the SIP core task.
     pub async fn start(cfg: RuntimeConfig) -> Result<Runtime, RuntimeError> {
+        Runtime::start_with_register(cfg, None).await
+    }
+
+    /// Like [`Runtime::start`], writing every call's register row through `register`
+    /// [SLA-9].
+    pub async fn start_with_register(
+        cfg: RuntimeConfig,
+        register: Option<sql_store::StoreWriter>,
+    ) -> Result<Runtime, RuntimeError> {
         let (inbound_tx, inbound_rx) = mpsc::channel(10_000);
         let (cmd_tx, cmd_rx) = mpsc::channel::<CoreCmd>(10_000);
         let transport = SipTransport::start(cfg.sip_listen, Limits::default(), inbound_tx).await?;
@@ -118,7 +132,7 @@ impl Runtime {
         };
         let cti = cti_bus::CtiBus::new(4096);
         let prompts = load_prompts(cfg.prompts_dir.clone()).await;
-        let shared = Arc::new(Shared { cfg, cti: cti.clone(), call_config, relay: relay.clone(), prompts });
+        let shared = Arc::new(Shared { cfg, cti: cti.clone(), call_config, relay: relay.clone(), prompts, register });
         let core = sip_core::SipCore::new(shared, endpoint, transport, registrar, digest, trunks, cmd_tx);
         tokio::spawn(core.run(inbound_rx, cmd_rx));
         Ok(Runtime { sip_addr: local, cti, relay })

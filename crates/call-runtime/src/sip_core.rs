@@ -22,6 +22,8 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use crate::call_task::{self, CallMode, CallSpawn};
+use crate::register::RegisterSpec;
+use sql_store::Channel;
 use crate::service::Service;
 use crate::{CallKey, CoreCmd, Shared};
 
@@ -421,7 +423,23 @@ impl SipCore {
         self.by_server_tx.insert(tx, key);
         metrics::counter!("centralino_calls_total", "origin" => if matches!(origin, Origin::Agent) { "agent" } else { "trunk" })
             .increment(1);
+        let register = Some(RegisterSpec {
+            channel: match origin {
+                Origin::Trunk(t) => self.shared.cfg.trunk_channels.get(t).copied().flatten().unwrap_or(Channel::Internal),
+                Origin::Agent => Channel::Internal,
+            },
+            trunk: match origin {
+                Origin::Trunk(t) => self.trunks.config(TrunkId(t)).map(|c| c.name.clone()),
+                Origin::Agent => None,
+            },
+            dialled: number.clone(),
+            caller: request.headers.from().ok().and_then(|f| f.uri.user.clone()).unwrap_or_else(|| "anonymous".to_owned()),
+            agent: matches!(self.shared.cfg.dial_plan.route(&number, origin), Some(Destination::Agent)).then(|| number.clone()),
+            service: matches!(mode, CallMode::Service(_)),
+            sip_call_id: request.headers.call_id().unwrap_or_default().to_owned(),
+        });
         tokio::spawn(call_task::run(CallSpawn {
+            register,
             key,
             invite: request,
             tx,

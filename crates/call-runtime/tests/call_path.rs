@@ -41,6 +41,8 @@ fn config(media_base: u16) -> RuntimeConfig {
             options_interval: None,
         }],
         trunk_registrations: vec![],
+        trunk_channels: vec![Some(sql_store::Channel::Verde)],
+        store_url: None,
         dial_plan: DialPlan {
             routes: vec![Route {
                 numbers: "2001-2020".parse().unwrap(),
@@ -51,6 +53,7 @@ fn config(media_base: u16) -> RuntimeConfig {
         // A missing prompt folder is logged and the engine still starts.
         prompts_dir: "no-such-prompts-folder".into(),
         web_users: vec![],
+        recording: Default::default(),
     }
 }
 
@@ -96,7 +99,11 @@ fn rtp(seq: u16) -> Vec<u8> {
 
 #[tokio::test]
 async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
-    let rt = Runtime::start(config(42000)).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("centralino-register-{}", std::process::id()));
+    let url = format!("sqlite://{}/calls.db?mode=rwc", dir.display());
+    let store = sql_store::Store::open(&url).await.unwrap();
+    let (writer, _task) = sql_store::StoreWriter::spawn(store.clone(), sql_store::WriterConfig::default());
+    let rt = Runtime::start_with_register(config(42000), Some(writer.clone())).await.unwrap();
     let engine: SipAddr = SipAddr(rt.sip_addr());
 
     // The agent's phone registers with digest.
@@ -213,6 +220,26 @@ async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
     assert_eq!(b_bye.method, sip_message::Method::Bye);
     let bye_ok = Response::from_request(&b_bye, sip_message::StatusCode::OK);
     phone.send_to(&bye_ok.to_bytes(), engine.0).await.unwrap();
+
+    // SLA-9: the register row is complete once the call task has ended.
+    let mut row = None;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        writer.flush().await.unwrap();
+        let calls = store.calls(10, None).await.unwrap();
+        if calls.first().is_some_and(|c| c.ended_at.is_some()) {
+            row = calls.into_iter().next();
+            break;
+        }
+    }
+    let row = serde_json::to_value(row.expect("the call's register row is closed")).unwrap();
+    assert_eq!(row["channel"], "verde");
+    assert_eq!(row["from"], "+39000111");
+    assert_eq!(row["to"], "2001");
+    assert_eq!(row["agent"], "2001");
+    assert_eq!(row["outcome"], "answered");
+    assert!(row["answered_at"].is_string() && row["operator_requested_at"].is_string(), "{row}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]

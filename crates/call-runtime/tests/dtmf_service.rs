@@ -43,6 +43,8 @@ fn config(media_base: u16, prompts_dir: PathBuf) -> RuntimeConfig {
             options_interval: None,
         }],
         trunk_registrations: vec![],
+        trunk_channels: vec![Some(sql_store::Channel::Verde)],
+        store_url: None,
         dial_plan: DialPlan {
             routes: vec![
                 Route { numbers: "9001".parse().unwrap(), from: vec![OriginClass::AnyTrunk], to: Destination::Service("dtmf-test".into()) },
@@ -51,6 +53,7 @@ fn config(media_base: u16, prompts_dir: PathBuf) -> RuntimeConfig {
         },
         prompts_dir,
         web_users: vec![],
+        recording: Default::default(),
     }
 }
 

@@ -13,7 +13,8 @@ use std::time::Duration;
 use call_control::dial_plan::{DialPlan, Destination, NumberPattern, OriginClass, Route};
 use call_control::trunk::TrunkConfig;
 use call_control::trunk_registration::RegistrationConfig;
-use call_runtime::{AgentAccount, RuntimeConfig, SipTimers, WebUserAccount};
+use call_runtime::{AgentAccount, RecordingConfig, RecordingPolicy, RuntimeConfig, SipTimers, WebUserAccount};
+use sql_store::Channel;
 use sip_dialog::auth::DigestAlgorithm;
 use media_relay::RelayConfig;
 use serde::Deserialize;
@@ -88,6 +89,29 @@ struct FileConfig {
     route: Vec<RouteSection>,
     #[serde(default)]
     web_user: Vec<WebUserSection>,
+    #[serde(default)]
+    store: Option<StoreSection>,
+    #[serde(default)]
+    recording: Option<RecordingSection>,
+}
+
+/// `[recording]`: call recording of bridged calls [CRM-4].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordingSection {
+    /// `"off"` or `"all"`.
+    #[serde(default)]
+    mode: Option<Spanned<String>>,
+    #[serde(default)]
+    dir: Option<Spanned<String>>,
+    /// File-name template: `{date}`, `{time}`, `{call}`.
+    #[serde(default)]
+    file: Option<Spanned<String>>,
+    /// `lang/name` of a prompt played to the caller before the recording starts.
+    #[serde(default)]
+    consent_prompt: Option<Spanned<String>>,
+    #[serde(default)]
+    max_duration_s: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,6 +223,15 @@ struct TrunkSection {
     options_interval_s: Option<Spanned<u64>>,
     #[serde(default)]
     register: Option<RegisterSection>,
+    /// The register channel of calls arriving on this trunk [SLA-9].
+    #[serde(default)]
+    channel: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreSection {
+    url: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -361,9 +394,12 @@ impl Validator<'_> {
             agents,
             trunks,
             trunk_registrations,
+            trunk_channels: self.trunk_channels(&f.trunk),
+            store_url: f.store.as_ref().map(|st| self.store_url(st)),
             dial_plan,
             prompts_dir,
             web_users: self.web_users(&f.web_user),
+            recording: self.recording(f.recording.as_ref()),
         }
     }
 
@@ -438,6 +474,74 @@ impl Validator<'_> {
             ));
         }
         out
+    }
+
+    fn trunk_channels(&mut self, sections: &[TrunkSection]) -> Vec<Option<Channel>> {
+        sections
+            .iter()
+            .map(|t| {
+                let c = t.channel.as_ref()?;
+                match c.get_ref().as_str() {
+                    "verde" => Some(Channel::Verde),
+                    "centralino" => Some(Channel::Centralino),
+                    "internal" => Some(Channel::Internal),
+                    "outbound" => Some(Channel::Outbound),
+                    other => {
+                        self.issue(c.span(), format!("trunk.channel: {other:?} is not verde, centralino, internal or outbound"));
+                        None
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn store_url(&mut self, st: &StoreSection) -> String {
+        let url = st.url.get_ref().trim();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            self.issue(st.url.span(), format!("store.url: {url:?} is neither sqlite:… nor postgres://…"));
+        }
+        url.to_owned()
+    }
+
+    fn recording(&mut self, r: Option<&RecordingSection>) -> RecordingConfig {
+        let mut cfg = RecordingConfig::default();
+        let Some(r) = r else {
+            return cfg;
+        };
+        if let Some(m) = &r.mode {
+            match m.get_ref().as_str() {
+                "off" => cfg.policy = RecordingPolicy::Off,
+                "all" => cfg.policy = RecordingPolicy::All,
+                other => self.issue(m.span(), format!("recording.mode: {other:?} is not \"off\" or \"all\"")),
+            }
+        }
+        if let Some(d) = &r.dir {
+            match d.get_ref().trim() {
+                "" => self.issue(d.span(), "recording.dir must not be empty"),
+                dir => cfg.dir = PathBuf::from(dir),
+            }
+        }
+        if let Some(f) = &r.file {
+            match RecordingConfig::check_template(f.get_ref()) {
+                Ok(()) => cfg.file = f.get_ref().clone(),
+                Err(e) => self.issue(f.span(), format!("recording.file: {e}")),
+            }
+        }
+        if let Some(p) = &r.consent_prompt {
+            let valid = p
+                .get_ref()
+                .split_once('/')
+                .is_some_and(|(lang, name)| media_relay::prompts::store::validate(lang, name).is_ok());
+            if valid {
+                cfg.consent_prompt = Some(p.get_ref().clone());
+            } else {
+                self.issue(p.span(), "recording.consent_prompt must name a prompt as language/name (it/consenso_registrazione)");
+            }
+        }
+        if let Some(m) = &r.max_duration_s {
+            cfg.max_duration = Duration::from_secs(self.positive("recording.max_duration_s", m));
+        }
+        cfg
     }
 
     fn web_users(&mut self, sections: &[WebUserSection]) -> Vec<WebUserAccount> {
@@ -520,6 +624,28 @@ mod tests {
     const DEMO: &str = include_str!("../../../config/centralino.toml");
 
     #[test]
+    fn crm_4_recording_section_is_read_and_checked_with_lines() {
+        let text = DEMO.replace("mode = \"off\"", "mode = \"all\"");
+        let cfg = parse(Path::new("c.toml"), &text).unwrap();
+        assert_eq!(cfg.recording.policy, RecordingPolicy::All);
+        assert_eq!(cfg.recording.dir, PathBuf::from("data/recordings"));
+        assert_eq!(cfg.recording.file, "{date}/{call}-{time}.wav");
+        for (from, to, reason) in [
+            ("mode = \"off\"", "mode = \"some\"", "recording.mode"),
+            ("file = \"{date}/{call}-{time}.wav\"", "file = \"{date}/{caller}.wav\"", "unknown placeholder {caller}"),
+            ("file = \"{date}/{call}-{time}.wav\"", "file = \"../{call}.wav\"", "relative path"),
+            ("consent_prompt = \"it/consenso_registrazione\"", "consent_prompt = \"consenso\"", "recording.consent_prompt"),
+        ] {
+            let text = DEMO.replace(from, to);
+            let err = parse(Path::new("c.toml"), &text).unwrap_err().to_string();
+            let line = text.lines().position(|l| l.contains(to)).unwrap() + 1;
+            assert!(err.contains(&format!("c.toml:{line}:")) && err.contains(reason), "{err}");
+        }
+        let text = DEMO.replace("[recording]\n", "[recording]\nformat = \"mp3\"\n");
+        assert!(parse(Path::new("c.toml"), &text).is_err(), "unknown keys are refused");
+    }
+
+    #[test]
     fn demo_config_is_valid() {
         let cfg = parse(Path::new("centralino.toml"), DEMO).unwrap();
         assert_eq!(cfg.sip_listen, "127.0.0.1:5060".parse().unwrap());
@@ -528,7 +654,11 @@ mod tests {
         assert_eq!(cfg.agents[0].password, "pw2001");
         assert_eq!(cfg.trunks.len(), 2);
         assert_eq!(cfg.trunks[0].outbound.len(), 2);
-        assert_eq!(cfg.dial_plan.routes.len(), 3);
+        assert_eq!(cfg.dial_plan.routes.len(), 4);
+        assert_eq!(cfg.dial_plan.route("9000", Origin::Agent), Some(&Destination::Service("prompt-recorder".into())));
+        assert_eq!(cfg.dial_plan.route("9000", Origin::Trunk(0)), None, "only agents record prompts");
+        assert_eq!(cfg.recording.policy, RecordingPolicy::Off, "the demo records nothing");
+        assert_eq!(cfg.recording.consent_prompt.as_deref(), Some("it/consenso_registrazione"));
         assert_eq!(cfg.dial_plan.route("9001", Origin::Trunk(0)), Some(&Destination::Service("dtmf-test".into())));
         assert_eq!(cfg.dial_plan.route("9001", Origin::Agent), None);
         assert_eq!(cfg.prompts_dir, PathBuf::from("prompts"));
@@ -576,6 +706,11 @@ mod tests {
         let cfg = parse(Path::new("c.toml"), DEMO).unwrap();
         let names: Vec<&str> = cfg.web_users.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(names, vec!["admin", "supervisor", "auditor"]);
+        assert_eq!(cfg.trunk_channels, vec![Some(Channel::Verde), Some(Channel::Centralino)]);
+        assert_eq!(cfg.store_url.as_deref(), Some("sqlite://data/centralino.db?mode=rwc"));
+        let text = DEMO.replace("channel = \"verde\"", "channel = \"green\"");
+        let err = parse(Path::new("c.toml"), &text).unwrap_err();
+        assert!(err.to_string().contains("trunk.channel"), "{err}");
         let text = DEMO.replace("role = \"auditor\"", "role = \"boss\"");
         let err = parse(Path::new("c.toml"), &text).unwrap_err();
         let line = text.lines().position(|l| l.contains("\"boss\"")).unwrap() + 1;

@@ -22,11 +22,18 @@ struct AppState {
     metrics: PrometheusHandle,
     cti: CtiBus,
     users: Arc<WebUsers>,
+    store: Option<sql_store::Store>,
 }
 
 /// Serves until the process ends.
-pub async fn serve(listener: TcpListener, metrics: PrometheusHandle, cti: CtiBus, users: Arc<WebUsers>) {
-    let app = router(AppState { metrics, cti, users });
+pub async fn serve(
+    listener: TcpListener,
+    metrics: PrometheusHandle,
+    cti: CtiBus,
+    users: Arc<WebUsers>,
+    store: Option<sql_store::Store>,
+) {
+    let app = router(AppState { metrics, cti, users, store });
     if let Err(e) = axum::serve(listener, app).await {
         tracing::error!(error = %e, "HTTP server stopped");
     }
@@ -37,6 +44,7 @@ fn router(state: AppState) -> Router {
         .route("/metrics", get(|State(s): State<AppState>| async move { s.metrics.render() }))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/api/events", get(events))
+        .route("/api/calls", get(calls))
         .with_state(state)
 }
 
@@ -78,6 +86,40 @@ async fn forward(mut socket: WebSocket, mut rx: tokio::sync::broadcast::Receiver
         }
     }
     debug!("CTI subscriber gone");
+}
+
+#[derive(serde::Deserialize)]
+struct CallsQuery {
+    limit: Option<u32>,
+}
+
+/// `GET /api/calls?limit=N`: the newest calls of the per-call register, newest first
+/// (supervisor, auditor, admin) [SLA-9, TEL-7].
+async fn calls(State(s): State<AppState>, headers: HeaderMap, query: Result<axum::extract::Query<CallsQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+    let Some(user) = s.users.authenticate(&headers) else {
+        return unauthorized();
+    };
+    if !matches!(user.role, Role::Admin | Role::Supervisor | Role::Auditor) {
+        return error(StatusCode::FORBIDDEN, "forbidden", "the call register is for supervisors and auditors");
+    }
+    let Ok(axum::extract::Query(q)) = query else {
+        return error(StatusCode::BAD_REQUEST, "bad_query", "limit must be a whole number");
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+    let Some(store) = &s.store else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "no_store", "the engine runs without a store");
+    };
+    match store.calls(limit, None).await {
+        Ok(rows) => axum::Json(rows).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the call register failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the store is not reachable")
+        }
+    }
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": code, "message": message }))).into_response()
 }
 
 fn unauthorized() -> Response {

@@ -17,6 +17,7 @@ const DEFAULT_CONFIG: &str = "config/centralino.toml";
 const USAGE: &str = "usage:
   centralino [run] [--config FILE]      start the engine (default config: config/centralino.toml)
   centralino check-config [FILE]        validate a config file; errors as FILE:LINE: reason
+  centralino migrate [--config FILE]    create or upgrade the store's schema and exit
   centralino prompts COMMAND [--dir DIR] manage voice prompts: list, add, delete, history,
                                         restore-version, backup, restore (`prompts --help`)
   centralino --version | --help";
@@ -32,6 +33,20 @@ fn main() -> ExitCode {
                 _ => return usage_error(),
             };
             match run(path) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("centralino: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some("migrate") => {
+            let path = match &args[1..] {
+                [] => PathBuf::from(DEFAULT_CONFIG),
+                [flag, file] if flag == "--config" => PathBuf::from(file),
+                _ => return usage_error(),
+            };
+            match migrate(path) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("centralino: {e:#}");
@@ -83,17 +98,63 @@ fn run(path: PathBuf) -> anyhow::Result<()> {
             .context("installing the metrics recorder")?;
         let http_listen = cfg.http_listen;
         let web_users = std::sync::Arc::new(users::WebUsers::from_config(&cfg));
-        let engine = call_runtime::Runtime::start(cfg).await.context("starting the SIP runtime")?;
+        let store = match &cfg.store_url {
+            Some(url) => Some(open_store(url).await?),
+            None => None,
+        };
+        let register = store.as_ref().map(|s| sql_store::StoreWriter::spawn(s.clone(), sql_store::WriterConfig::default()).0);
+        let engine = call_runtime::Runtime::start_with_register(cfg, register).await.context("starting the SIP runtime")?;
         info!(sip = %engine.sip_addr(), "centralino listening (UDP and TCP)");
         if let Some(addr) = http_listen {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding HTTP on {addr}"))?;
             info!(http = %addr, "HTTP listening (/metrics, /healthz)");
-            tokio::spawn(http::serve(listener, metrics, engine.cti(), web_users));
+            tokio::spawn(http::serve(listener, metrics, engine.cti(), web_users, store));
         }
         shutdown_signal().await;
         info!("shutting down");
         Ok(())
     })
+}
+
+/// Opens (and migrates) the store, closing the calls a previous run left open as
+/// "interrupted" [SLA-9].
+async fn open_store(url: &str) -> anyhow::Result<sql_store::Store> {
+    let store = sql_store::Store::open(url).await.with_context(|| format!("opening the store {}", redact_url(url)))?;
+    let closed = store
+        .close_interrupted(sql_store::UnixMillis::now())
+        .await
+        .context("closing calls interrupted by the previous run")?;
+    if closed > 0 {
+        tracing::warn!(calls = closed, "calls left open by the previous run closed as interrupted");
+    }
+    info!(backend = ?store.backend(), "store ready");
+    Ok(store)
+}
+
+fn migrate(path: PathBuf) -> anyhow::Result<()> {
+    let cfg = config::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let Some(url) = cfg.store_url else { anyhow::bail!("{}: no [store] url configured", path.display()) };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
+    rt.block_on(async {
+        let store = sql_store::Store::open(&url).await.with_context(|| format!("opening the store {}", redact_url(&url)))?;
+        store.migrate().await.context("migrating")?;
+        println!("{}: schema up to date ({:?})", redact_url(&url), store.backend());
+        Ok(())
+    })
+}
+
+/// A store URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 fn init_tracing() {

@@ -1,0 +1,154 @@
+//! The per-call regulatory register: one row per call, written as the call
+//! progresses (start, answer, end), so a crash loses no completed call [SLA-9, SEC-3].
+//!
+//! Writes go through `sql_store::StoreWriter`, a bounded write-behind queue: a slow or
+//! absent database never holds a call up, and records wait for it to come back.
+
+use std::time::SystemTime;
+
+use call_control::io::{CallEvent, HangupCause};
+use sql_store::{CallKey, CallUpdate, Channel, HangupSide, NewCall, Outcome, StoreWriter, UnixMillis};
+use tracing::warn;
+
+/// What the SIP core knows about a call when it admits it.
+#[derive(Debug, Clone)]
+pub(crate) struct RegisterSpec {
+    pub(crate) channel: Channel,
+    pub(crate) trunk: Option<String>,
+    pub(crate) dialled: String,
+    pub(crate) caller: String,
+    /// The agent the call is routed to directly (agent extensions), if any.
+    pub(crate) agent: Option<String>,
+    /// Answered by the engine itself (a service), not by an operator.
+    pub(crate) service: bool,
+    pub(crate) sip_call_id: String,
+}
+
+/// The register row of one call.
+#[derive(Debug)]
+pub(crate) struct CallRegister {
+    writer: StoreWriter,
+    key: CallKey,
+    spec: RegisterSpec,
+    answered: bool,
+    ended: bool,
+}
+
+impl CallRegister {
+    /// Opens the call's row; `None` when the engine runs without a store.
+    pub(crate) fn open(writer: Option<&StoreWriter>, spec: RegisterSpec, started: SystemTime) -> Option<CallRegister> {
+        let writer = writer?.clone();
+        let started = UnixMillis::from_system_time(started);
+        let new = NewCall {
+            channel: spec.channel,
+            trunk: spec.trunk.clone(),
+            dialled: spec.dialled.clone(),
+            caller: spec.caller.clone(),
+            started_at: started,
+            sip_call_id: Some(spec.sip_call_id.clone()),
+        };
+        let key = match writer.insert_call(new) {
+            Ok(k) => k,
+            Err(e) => {
+                warn!(error = %e, "call register row not queued");
+                return None;
+            }
+        };
+        let reg = CallRegister { writer, key, spec, answered: false, ended: false };
+        // A call routed straight to an operator asked for one at once.
+        if !reg.spec.service {
+            reg.update(CallUpdate::operator_requested(started, None));
+        }
+        Some(reg)
+    }
+
+    /// Follows the call's events.
+    pub(crate) fn on_event(&mut self, event: &CallEvent, at: SystemTime) {
+        let at = UnixMillis::from_system_time(at);
+        match event {
+            CallEvent::Answered if !self.answered && !self.spec.service => {
+                self.answered = true;
+                let agent = self.spec.agent.clone().unwrap_or_else(|| self.spec.dialled.clone());
+                self.update(CallUpdate::answered(at, &agent));
+            }
+            CallEvent::Answered => self.answered = true,
+            CallEvent::Ended { cause } if !self.ended => {
+                self.ended = true;
+                let (outcome, side) = outcome_of(cause, self.answered, self.spec.service);
+                self.update(CallUpdate::ended(at, outcome, side, cause_text(cause)));
+            }
+            _ => {}
+        }
+    }
+
+    fn update(&self, update: CallUpdate) {
+        if let Err(e) = self.writer.update_call(self.key, update) {
+            warn!(error = %e, "call register update not queued");
+        }
+    }
+}
+
+impl Drop for CallRegister {
+    /// A call task that ends without an `Ended` event (a bug, a panic) still closes
+    /// its row rather than leaving it open until the next start.
+    fn drop(&mut self) {
+        if !self.ended {
+            let at = UnixMillis::from_system_time(SystemTime::now());
+            self.update(CallUpdate::ended(at, Outcome::Interrupted, HangupSide::System, "call task ended"));
+        }
+    }
+}
+
+/// The register's outcome and hangup side for a call's end (direct and service calls;
+/// queue and IVR outcomes come with the ACD and the IVR).
+fn outcome_of(cause: &HangupCause, answered: bool, service: bool) -> (Outcome, HangupSide) {
+    let side = match cause {
+        HangupCause::CallerHangup | HangupCause::Cancelled => HangupSide::Caller,
+        HangupCause::CalleeHangup | HangupCause::Rejected(_) => HangupSide::Callee,
+        _ => HangupSide::System,
+    };
+    let outcome = if service {
+        Outcome::AbandonedIvr
+    } else if answered {
+        Outcome::Answered
+    } else {
+        match cause {
+            // The caller gave up while the operator's phone rang.
+            HangupCause::Cancelled => Outcome::AbandonedQueue,
+            _ => Outcome::Busy,
+        }
+    };
+    (outcome, side)
+}
+
+fn cause_text(cause: &HangupCause) -> &'static str {
+    match cause {
+        HangupCause::CallerHangup => "caller_hangup",
+        HangupCause::CalleeHangup => "callee_hangup",
+        HangupCause::Cancelled => "cancelled",
+        HangupCause::NoAnswer => "no_answer",
+        HangupCause::Rejected(s) if s.0 == 486 => "busy",
+        HangupCause::Rejected(_) => "rejected",
+        HangupCause::Refused(_) => "refused",
+        HangupCause::MediaTimeout => "media_timeout",
+        HangupCause::SessionExpired => "session_expired",
+        HangupCause::AckTimeout => "ack_timeout",
+        HangupCause::Hangup => "hangup",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sip_message::StatusCode;
+
+    #[test]
+    fn sla_9_outcomes_follow_how_the_call_ended() {
+        assert_eq!(outcome_of(&HangupCause::CallerHangup, true, false), (Outcome::Answered, HangupSide::Caller));
+        assert_eq!(outcome_of(&HangupCause::CalleeHangup, true, false), (Outcome::Answered, HangupSide::Callee));
+        assert_eq!(outcome_of(&HangupCause::Cancelled, false, false), (Outcome::AbandonedQueue, HangupSide::Caller));
+        assert_eq!(outcome_of(&HangupCause::Rejected(StatusCode::BUSY_HERE), false, false), (Outcome::Busy, HangupSide::Callee));
+        assert_eq!(outcome_of(&HangupCause::NoAnswer, false, false).0, Outcome::Busy);
+        assert_eq!(outcome_of(&HangupCause::CallerHangup, true, true).0, Outcome::AbandonedIvr);
+    }
+}
