@@ -77,6 +77,34 @@ fn ivr_1_ivr_4_demo_9001_plays_the_welcome_and_reports_rfc4733_digits_as_cti_eve
     Ok(())
 }
 
+/// The same route with the digits sent as SIP INFO (`application/dtmf-relay`) by a
+/// SIPp caller: they reach the CTI stream as `dtmf` events with `via: sip_info`
+/// (issue "Media engine" items 1 and 7) [IVR-4].
+#[test]
+fn ivr_4_sip_info_digits_from_sipp_are_reported_as_cti_events() -> anyhow::Result<()> {
+    require_tools()?;
+    let engine = Engine::start_on("media-route-info", SIP_PORT, HTTP_PORT, |c| c)?;
+    let events = CtiListener::start(engine.http)?;
+    let port = CALLER_PORT.to_string();
+    let mp = CALLER_MEDIA.to_string();
+    let call = run_scenario(
+        &engine,
+        "info-dtmf-caller",
+        "info-dtmf-caller.xml",
+        &["-s", "9001", "-i", "127.0.0.11", "-p", &port, "-mp", &mp, "-m", "1"],
+        Duration::from_secs(30),
+    )?;
+    assert!(call.success, "every INFO must be answered 200 and the call end cleanly\n{}", call.explain());
+    let frames = events.finish(Duration::from_secs(3));
+    let digits: Vec<&str> = frames
+        .iter()
+        .filter(|f| f.contains("\"kind\":\"dtmf\"") && f.contains("\"via\":\"sip_info\""))
+        .filter_map(|f| ["4", "5", "#"].into_iter().find(|d| f.contains(&format!("\"digit\":\"{d}\""))))
+        .collect();
+    assert_eq!(digits, ["4", "5", "#"], "SIP INFO digits in order; all frames:\n{}", frames.join("\n"));
+    Ok(())
+}
+
 /// A minimal WebSocket client (RFC 6455) on `/api/events`, reading text frames on a
 /// thread until told to finish.
 struct CtiListener {
