@@ -34,8 +34,8 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
         "call-control",
     ];
     let mut runtime: Vec<&str> = cores.to_vec();
-    runtime.extend(["sip-transport", "media-relay", "cti-bus", "prompt-phrases", "sql-store"]);
-    let table: [(&str, Option<Vec<&str>>); 14] = [
+    runtime.extend(["sip-transport", "media-relay", "cti-bus", "prompt-phrases", "sql-store", "cc-model"]);
+    let table: [(&str, Option<Vec<&str>>); 15] = [
         ("sip-message", Some(vec![])),
         ("sip-transaction", Some(vec!["sip-message"])),
         ("sip-dialog", Some(vec!["sip-message"])),
@@ -56,9 +56,10 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
             "sip-transport",
             Some(vec!["sip-message", "sip-transaction"]),
         ),
-        ("media-relay", Some(vec!["rtp-media"])),
-        ("cti-bus", Some(vec![])),
-        ("sql-store", Some(vec![])),
+        ("media-relay", Some(vec!["rtp-media", "cc-model"])),
+        ("cti-bus", Some(vec!["cc-model"])),
+        ("sql-store", Some(vec!["cc-model"])),
+        ("cc-model", Some(vec![])),
         ("call-runtime", Some(runtime)),
         (
             "centralino",

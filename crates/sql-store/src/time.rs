@@ -1,9 +1,11 @@
 //! Wall-clock instants of the per-call register [SLA-9]: UTC epoch milliseconds, stored as
 //! a 64-bit integer on both backends and rendered as RFC 3339 UTC text (RFC 3339 §5.6).
 //!
-//! The civil-date arithmetic is Howard Hinnant's `days_from_civil`/`civil_from_days`, so the
+//! The civil-date arithmetic (Howard Hinnant's `days_from_civil`/`civil_from_days`) lives in
+//! `cc_model::wall_clock`, so the
 //! crate needs no date library; time zones (Europe/Rome) belong to the reporting layer.
 
+use cc_model::wall_clock::{civil_from_days, days_from_civil};
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -160,18 +162,7 @@ impl UnixMillis {
 
 impl fmt::Display for UnixMillis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let days = self.0.div_euclid(86_400_000);
-        let ms = self.0.rem_euclid(86_400_000);
-        let (y, m, d) = civil_from_days(days);
-        let secs = ms / 1000;
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-            secs / 3600,
-            (secs / 60) % 60,
-            secs % 60,
-            ms % 1000
-        )
+        f.write_str(&cc_model::wall_clock::UtcDateTime::from_unix_millis(self.0).rfc3339_millis())
     }
 }
 
@@ -181,30 +172,7 @@ impl serde::Serialize for UnixMillis {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
-/// The proleptic Gregorian date `days` days after 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
 
 fn days_in_month(year: i64, month: u32) -> u32 {
     match month {

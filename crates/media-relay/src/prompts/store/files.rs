@@ -156,20 +156,9 @@ fn wav_duration(bytes: &[u8]) -> Option<Duration> {
     None
 }
 
-/// `t` as `YYYYMMDDTHHMMSSZ` (UTC). Times before 1970 are shown as the epoch.
+/// `t` as `YYYYMMDDTHHMMSSZ` (UTC).
 pub(super) fn format_timestamp(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    cc_model::wall_clock::UtcDateTime::from_system_time(t).compact()
 }
 
 /// The time a version identifier names (its `-N` suffix ignored).
@@ -180,7 +169,7 @@ pub(super) fn parse_timestamp(id: &str) -> Option<SystemTime> {
     let num = |range: std::ops::Range<usize>| -> Option<i64> { id.get(range)?.parse().ok() };
     let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
     let (hh, mm, ss) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    let days = days_from_civil(y, m, d);
+    let days = cc_model::wall_clock::days_from_civil(y, u32::try_from(m).ok()?, u32::try_from(d).ok()?);
     let secs = days
         .checked_mul(86_400)?
         .checked_add(hh * 3600 + mm * 60 + ss)?;
@@ -245,27 +234,4 @@ pub(super) fn io(path: &Path, source: std::io::Error) -> StoreError {
     }
 }
 
-/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to (year, month, day).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
 
-/// Howard Hinnant's `days_from_civil`: (year, month, day) to days since 1970-01-01.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
