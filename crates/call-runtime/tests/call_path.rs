@@ -2,92 +2,17 @@
 //! carrier calls it, RTP goes through the relay both ways, the caller hangs up
 //! (issue "Walking skeleton" items 6-9) [TEL-2, TEL-5].
 
+mod support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use call_control::dial_plan::{DialPlan, Destination, OriginClass, Route};
-use call_control::trunk::TrunkConfig;
-use call_runtime::{AgentAccount, Runtime, RuntimeConfig, SipTimers};
-use media_relay::RelayConfig;
+use call_runtime::{Runtime, RuntimeConfig};
 use sip_dialog::auth::digest_response;
-use sip_message::{HeaderName, Limits, Message, Response, parse_datagram};
+use sip_message::{HeaderName, Message, Response};
+use support::{media_port, recv, response, sdp, via_source};
 use tokio::net::UdpSocket;
-
-fn config(media_base: u16) -> RuntimeConfig {
-    RuntimeConfig {
-        sip_listen: "127.0.0.1:0".parse().unwrap(),
-        realm: "centralino".into(),
-        digest_challenge: vec![sip_dialog::auth::DigestAlgorithm::Md5],
-        timers: SipTimers { t1: Duration::from_millis(500), t2: Duration::from_secs(4), t4: Duration::from_secs(5) },
-        ring_timeout: Duration::from_secs(10),
-        session_expires: Some(Duration::from_secs(1800)),
-        min_se: Duration::from_secs(90),
-        min_expires: 60,
-        max_expires: 3600,
-        default_expires: 3600,
-        media: RelayConfig {
-            bind_ip: "127.0.0.1".parse().unwrap(),
-            port_min: media_base,
-            port_max: media_base + 99,
-            inactivity_timeout: Duration::from_secs(30),
-            relatch_after: Duration::from_secs(2),
-        },
-        http_listen: None,
-        agents: vec![AgentAccount { extension: "2001".into(), password: "pw2001".into() }],
-        trunks: vec![TrunkConfig {
-            name: "carrier".into(),
-            allow: vec!["127.0.0.11".parse().unwrap()],
-            outbound: vec![],
-            options_interval: None,
-        }],
-        trunk_registrations: vec![],
-        trunk_channels: vec![Some(sql_store::Channel::Verde)],
-        store_url: None,
-        dial_plan: DialPlan {
-            routes: vec![Route {
-                numbers: "2001-2020".parse().unwrap(),
-                from: vec![OriginClass::AnyTrunk],
-                to: Destination::Agent,
-            }],
-        },
-        // A missing prompt folder is logged and the engine still starts.
-        prompts_dir: "no-such-prompts-folder".into(),
-        web_users: vec![],
-        recording: Default::default(),
-    }
-}
-
-async fn recv(sock: &UdpSocket) -> Message {
-    let mut buf = vec![0u8; 65535];
-    let (n, _) = tokio::time::timeout(Duration::from_secs(5), sock.recv_from(&mut buf)).await.expect("a SIP message in time").unwrap();
-    parse_datagram(&buf[..n], &Limits::default()).expect("the engine sends valid SIP")
-}
-
-/// Receives until a response with `status` (skipping provisionals and requests it
-/// answers with `answer`).
-async fn response(sock: &UdpSocket, status: u16) -> Response {
-    loop {
-        if let Message::Response(r) = recv(sock).await {
-            if r.status.0 == status {
-                return r;
-            }
-            assert!(r.status.0 < 200, "unexpected final {}", r.status.0);
-        }
-    }
-}
-
-fn sdp(port: u16) -> String {
-    format!(
-        "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {port} RTP/AVP 8 101\r\n\
-         a=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n"
-    )
-}
-
-fn media_port(body: &[u8]) -> u16 {
-    let text = String::from_utf8_lossy(body);
-    let line = text.lines().find(|l| l.starts_with("m=audio ")).expect("an audio m-line");
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
 
 fn rtp(seq: u16) -> Vec<u8> {
     let mut p = vec![0x80, 8, 0, 0, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44];
@@ -97,6 +22,15 @@ fn rtp(seq: u16) -> Vec<u8> {
     p
 }
 
+fn config(media_base: u16) -> RuntimeConfig {
+    RuntimeConfig {
+        dial_plan: DialPlan {
+            routes: vec![Route { numbers: "2001-2020".parse().unwrap(), from: vec![OriginClass::AnyTrunk], to: Destination::Agent }],
+        },
+        ..support::base_config(media_base)
+    }
+}
+
 #[tokio::test]
 async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
     let dir = std::env::temp_dir().join(format!("centralino-register-{}", std::process::id()));
@@ -104,7 +38,7 @@ async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
     let store = sql_store::Store::open(&url).await.unwrap();
     let (writer, _task) = sql_store::StoreWriter::spawn(store.clone(), sql_store::WriterConfig::default());
     let rt = Runtime::start_with_register(config(42000), Some(writer.clone())).await.unwrap();
-    let engine: SipAddr = SipAddr(rt.sip_addr());
+    let engine = rt.sip_addr();
 
     // The agent's phone registers with digest.
     let phone = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -114,7 +48,7 @@ async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
             "REGISTER sip:{e} SIP/2.0\r\nVia: SIP/2.0/UDP {pa};branch=z9hG4bKreg{cseq}\r\nFrom: <sip:2001@{e}>;tag=r1\r\n\
              To: <sip:2001@{e}>\r\nCall-ID: reg1\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:2001@{pa}>\r\nExpires: 600\r\n\
              Max-Forwards: 70\r\n",
-            e = engine.0
+            e = engine
         );
         if let Some(a) = auth {
             m.push_str(&format!("Authorization: {a}\r\n"));
@@ -122,15 +56,15 @@ async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
         m.push_str("Content-Length: 0\r\n\r\n");
         m
     };
-    phone.send_to(register(1, None).as_bytes(), engine.0).await.unwrap();
+    phone.send_to(register(1, None).as_bytes(), engine).await.unwrap();
     let challenge = response(&phone, 401).await;
     let www = challenge.headers.get(&HeaderName::WwwAuthenticate).unwrap().to_owned();
-    let uri = format!("sip:{}", engine.0);
+    let uri = format!("sip:{}", engine);
     let wrong = digest_response(&www, "REGISTER", &uri, "2001", "nope", "c1", 1).unwrap();
-    phone.send_to(register(2, Some(wrong)).as_bytes(), engine.0).await.unwrap();
+    phone.send_to(register(2, Some(wrong)).as_bytes(), engine).await.unwrap();
     response(&phone, 401).await;
     let auth = digest_response(&www, "REGISTER", &uri, "2001", "pw2001", "c1", 2).unwrap();
-    phone.send_to(register(3, Some(auth)).as_bytes(), engine.0).await.unwrap();
+    phone.send_to(register(3, Some(auth)).as_bytes(), engine).await.unwrap();
     let ok = response(&phone, 200).await;
     assert!(ok.headers.get(&HeaderName::Contact).unwrap().contains("expires=600"));
 
@@ -139,15 +73,15 @@ async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
     let ca = carrier.local_addr().unwrap();
     let caller_rtp = UdpSocket::bind("127.0.0.11:0").await.unwrap();
     let crtp = caller_rtp.local_addr().unwrap().port();
-    let body = sdp(crtp);
+    let body = sdp("127.0.0.1", crtp);
     let invite = format!(
         "INVITE sip:2001@{e} SIP/2.0\r\nVia: SIP/2.0/UDP {ca};branch=z9hG4bKinv1\r\nFrom: <sip:+39000111@{ca}>;tag=c1\r\n\
          To: <sip:2001@{e}>\r\nCall-ID: call1\r\nCSeq: 1 INVITE\r\nContact: <sip:caller@{ca}>\r\nMax-Forwards: 70\r\n\
          Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
         body.len(),
-        e = engine.0
+        e = engine
     );
-    carrier.send_to(invite.as_bytes(), engine.0).await.unwrap();
+    carrier.send_to(invite.as_bytes(), engine).await.unwrap();
 
     // The phone rings and answers with its own media port.
     let Message::Request(b_invite) = recv(&phone).await else { panic!("expected the leg-B INVITE") };
@@ -160,14 +94,14 @@ async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
     let mut to = ringing.headers.to().unwrap();
     to.set_tag("agent1".into());
     ringing.headers.set(HeaderName::To, to.to_string());
-    phone.send_to(&ringing.to_bytes(), b_invite_source(&b_invite)).await.unwrap();
+    phone.send_to(&ringing.to_bytes(), via_source(&b_invite)).await.unwrap();
     let mut answer = ringing.clone();
     answer.status = sip_message::StatusCode::OK;
     answer.reason = "OK".into();
     answer.headers.push(HeaderName::Contact, format!("<sip:2001@{pa}>"));
     answer.headers.push(HeaderName::ContentType, "application/sdp");
-    answer.body = sdp(agent_rtp.local_addr().unwrap().port()).into_bytes();
-    phone.send_to(&answer.to_bytes(), b_invite_source(&b_invite)).await.unwrap();
+    answer.body = sdp("127.0.0.1", agent_rtp.local_addr().unwrap().port()).into_bytes();
+    phone.send_to(&answer.to_bytes(), via_source(&b_invite)).await.unwrap();
 
     // The caller hears ringing, then gets 200 with the relay's A-side port.
     let ok = response(&carrier, 200).await;
@@ -178,10 +112,10 @@ async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
     let ack_a = format!(
         "ACK sip:centralino@{e} SIP/2.0\r\nVia: SIP/2.0/UDP {ca};branch=z9hG4bKack1\r\nFrom: <sip:+39000111@{ca}>;tag=c1\r\n\
          To: {to}\r\nCall-ID: call1\r\nCSeq: 1 ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-        e = engine.0,
+        e = engine,
         to = ok.headers.get(&HeaderName::To).unwrap()
     );
-    carrier.send_to(ack_a.as_bytes(), engine.0).await.unwrap();
+    carrier.send_to(ack_a.as_bytes(), engine).await.unwrap();
 
     // RTP both ways through the relay.
     let relay_a_addr: SocketAddr = format!("127.0.0.1:{relay_a}").parse().unwrap();
@@ -214,12 +148,12 @@ async fn tel_5_registered_agent_answers_a_carrier_call_with_anchored_rtp() {
 
     // The caller hangs up: 200 to the caller, BYE to the phone.
     let bye = ack_a.replace("ACK sip", "BYE sip").replace("CSeq: 1 ACK", "CSeq: 2 BYE").replace("z9hG4bKack1", "z9hG4bKbye1");
-    carrier.send_to(bye.as_bytes(), engine.0).await.unwrap();
+    carrier.send_to(bye.as_bytes(), engine).await.unwrap();
     response(&carrier, 200).await;
     let Message::Request(b_bye) = recv(&phone).await else { panic!("expected BYE to the phone") };
     assert_eq!(b_bye.method, sip_message::Method::Bye);
     let bye_ok = Response::from_request(&b_bye, sip_message::StatusCode::OK);
-    phone.send_to(&bye_ok.to_bytes(), engine.0).await.unwrap();
+    phone.send_to(&bye_ok.to_bytes(), engine).await.unwrap();
 
     // SLA-9: the register row is complete once the call task has ended.
     let mut row = None;
@@ -258,10 +192,4 @@ async fn a_stranger_cannot_place_a_call() {
     assert_eq!(r.status.0, 403);
 }
 
-struct SipAddr(SocketAddr);
 
-/// Where the leg-B INVITE's responses go: its top Via (the engine's address).
-fn b_invite_source(req: &sip_message::Request) -> SocketAddr {
-    let via = req.headers.top_via().unwrap();
-    format!("{}:{}", via.host, via.port.unwrap_or(5060)).parse().unwrap()
-}

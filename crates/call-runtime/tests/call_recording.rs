@@ -4,54 +4,28 @@
 //! WAV (caller left, agent right) under the configured folder and name; the recording's
 //! path is in the `call.ended` CTI event.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use call_control::dial_plan::{Destination, DialPlan, OriginClass, Route};
-use call_control::trunk::TrunkConfig;
-use call_runtime::{AgentAccount, RecordingConfig, RecordingPolicy, Runtime, RuntimeConfig, SipTimers};
-use media_relay::RelayConfig;
+use call_runtime::{RecordingConfig, RecordingPolicy, Runtime, RuntimeConfig};
 use sip_dialog::auth::digest_response;
-use sip_message::{HeaderName, Limits, Message, Response, parse_datagram};
+use sip_message::{HeaderName, Message, Response};
+use support::{media_port, recv, response, sdp, via_source};
 use tokio::net::UdpSocket;
 
 fn config(media_base: u16, root: &std::path::Path) -> RuntimeConfig {
     RuntimeConfig {
-        sip_listen: "127.0.0.1:0".parse().unwrap(),
-        realm: "centralino".into(),
-        digest_challenge: vec![sip_dialog::auth::DigestAlgorithm::Md5],
-        timers: SipTimers { t1: Duration::from_millis(500), t2: Duration::from_secs(4), t4: Duration::from_secs(5) },
-        ring_timeout: Duration::from_secs(10),
         session_expires: None,
-        min_se: Duration::from_secs(90),
-        min_expires: 60,
-        max_expires: 3600,
-        default_expires: 3600,
-        media: RelayConfig {
-            bind_ip: "127.0.0.1".parse().unwrap(),
-            port_min: media_base,
-            port_max: media_base + 99,
-            inactivity_timeout: Duration::from_secs(30),
-            relatch_after: Duration::from_secs(2),
-        },
-        http_listen: None,
-        agents: vec![AgentAccount { extension: "2001".into(), password: "pw2001".into() }],
-        trunks: vec![TrunkConfig {
-            name: "carrier".into(),
-            allow: vec!["127.0.0.11".parse().unwrap()],
-            outbound: vec![],
-            options_interval: None,
-        }],
-        trunk_registrations: vec![],
         trunk_channels: vec![None],
-        store_url: None,
         dial_plan: DialPlan {
             routes: vec![Route { numbers: "2001".parse().unwrap(), from: vec![OriginClass::AnyTrunk], to: Destination::Agent }],
         },
         prompts_dir: root.join("prompts"),
-        web_users: vec![],
         recording: RecordingConfig {
             policy: RecordingPolicy::All,
             dir: root.join("recordings"),
@@ -60,41 +34,8 @@ fn config(media_base: u16, root: &std::path::Path) -> RuntimeConfig {
             consent_prompt: Some("it/beep".into()),
             max_duration: Duration::from_secs(600),
         },
+        ..support::base_config(media_base)
     }
-}
-
-async fn recv(sock: &UdpSocket) -> Message {
-    let mut buf = vec![0u8; 65535];
-    let (n, _) = tokio::time::timeout(Duration::from_secs(5), sock.recv_from(&mut buf)).await.expect("a SIP message in time").unwrap();
-    parse_datagram(&buf[..n], &Limits::default()).expect("the engine sends valid SIP")
-}
-
-async fn response(sock: &UdpSocket, status: u16) -> Response {
-    loop {
-        if let Message::Response(r) = recv(sock).await {
-            if r.status.0 == status {
-                return r;
-            }
-            assert!(r.status.0 < 200, "unexpected final {}", r.status.0);
-        }
-    }
-}
-
-fn sdp(ip: &str, port: u16) -> String {
-    format!(
-        "v=0\r\no=x 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n"
-    )
-}
-
-fn media_port(body: &[u8]) -> u16 {
-    let text = String::from_utf8_lossy(body);
-    let line = text.lines().find(|l| l.starts_with("m=audio ")).expect("an audio m-line");
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-fn via_source(req: &sip_message::Request) -> SocketAddr {
-    let via = req.headers.top_via().unwrap();
-    format!("{}:{}", via.host, via.port.unwrap_or(5060)).parse().unwrap()
 }
 
 /// A sine of `hz` at 8 kHz.

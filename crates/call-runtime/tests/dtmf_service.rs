@@ -4,109 +4,17 @@
 //! the CTI bus as `dtmf` events, between `call.answered` and `call.ended`
 //! [IVR-1, IVR-4; issue "Media engine" items 1, 4, 7].
 
+mod support;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use call_control::dial_plan::{Destination, DialPlan, OriginClass, Route};
-use call_control::trunk::TrunkConfig;
-use call_runtime::{Runtime, RuntimeConfig, SipTimers};
-use media_relay::RelayConfig;
-use sip_message::{HeaderName, Limits, Message, Response, parse_datagram};
+use call_runtime::{Runtime, RuntimeConfig};
+use sip_message::HeaderName;
+use support::{cti_event, media_port, response, sdp, telephone_event};
 use tokio::net::UdpSocket;
-
-fn config(media_base: u16, prompts_dir: PathBuf) -> RuntimeConfig {
-    RuntimeConfig {
-        sip_listen: "127.0.0.1:0".parse().unwrap(),
-        realm: "centralino".into(),
-        digest_challenge: vec![sip_dialog::auth::DigestAlgorithm::Md5],
-        timers: SipTimers { t1: Duration::from_millis(500), t2: Duration::from_secs(4), t4: Duration::from_secs(5) },
-        ring_timeout: Duration::from_secs(10),
-        session_expires: Some(Duration::from_secs(1800)),
-        min_se: Duration::from_secs(90),
-        min_expires: 60,
-        max_expires: 3600,
-        default_expires: 3600,
-        media: RelayConfig {
-            bind_ip: "127.0.0.1".parse().unwrap(),
-            port_min: media_base,
-            port_max: media_base + 99,
-            inactivity_timeout: Duration::from_secs(30),
-            relatch_after: Duration::from_secs(2),
-        },
-        http_listen: None,
-        agents: vec![],
-        trunks: vec![TrunkConfig {
-            name: "carrier".into(),
-            allow: vec!["127.0.0.11".parse().unwrap()],
-            outbound: vec![],
-            options_interval: None,
-        }],
-        trunk_registrations: vec![],
-        trunk_channels: vec![Some(sql_store::Channel::Verde)],
-        store_url: None,
-        dial_plan: DialPlan {
-            routes: vec![
-                Route { numbers: "9001".parse().unwrap(), from: vec![OriginClass::AnyTrunk], to: Destination::Service("dtmf-test".into()) },
-                Route { numbers: "9002".parse().unwrap(), from: vec![OriginClass::AnyTrunk], to: Destination::Service("no-such-service".into()) },
-            ],
-        },
-        prompts_dir,
-        web_users: vec![],
-        recording: Default::default(),
-    }
-}
-
-/// A prompt folder holding only `it/benvenuto` (copied from the shipped set), so the
-/// test decodes one file.
-fn prompt_folder() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("centralino-dtmf-service-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("it")).unwrap();
-    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../prompts/it/benvenuto.wav");
-    std::fs::copy(shipped, dir.join("it/benvenuto.wav")).unwrap();
-    dir
-}
-
-async fn recv(sock: &UdpSocket) -> Message {
-    let mut buf = vec![0u8; 65535];
-    let (n, _) = tokio::time::timeout(Duration::from_secs(5), sock.recv_from(&mut buf)).await.expect("a SIP message in time").unwrap();
-    parse_datagram(&buf[..n], &Limits::default()).expect("the engine sends valid SIP")
-}
-
-async fn response(sock: &UdpSocket, status: u16) -> Response {
-    loop {
-        if let Message::Response(r) = recv(sock).await {
-            if r.status.0 == status {
-                return r;
-            }
-            assert!(r.status.0 < 200, "unexpected final {}", r.status.0);
-        }
-    }
-}
-
-fn sdp(port: u16) -> String {
-    format!(
-        "v=0\r\no=x 1 1 IN IP4 127.0.0.11\r\ns=-\r\nc=IN IP4 127.0.0.11\r\nt=0 0\r\nm=audio {port} RTP/AVP 8 101\r\n\
-         a=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n"
-    )
-}
-
-fn media_port(body: &[u8]) -> u16 {
-    let text = String::from_utf8_lossy(body);
-    let line = text.lines().find(|l| l.starts_with("m=audio ")).expect("an audio m-line");
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-/// An RFC 4733 §2.3 telephone-event packet (payload type 101).
-fn telephone_event(seq: u16, ts: u32, event: u8, end: bool, duration: u16, marker: bool) -> Vec<u8> {
-    let mut p = vec![0x80, 101 | if marker { 0x80 } else { 0 }];
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&ts.to_be_bytes());
-    p.extend_from_slice(&[0x55, 0x66, 0x77, 0x88]);
-    p.extend_from_slice(&[event, if end { 0x80 | 10 } else { 10 }]);
-    p.extend_from_slice(&duration.to_be_bytes());
-    p
-}
 
 /// A request inside the caller's dialog.
 fn in_dialog(method: &str, cseq: u32, engine: SocketAddr, ca: SocketAddr, to: &str, extra: &str, body: &str) -> String {
@@ -118,21 +26,23 @@ fn in_dialog(method: &str, cseq: u32, engine: SocketAddr, ca: SocketAddr, to: &s
     )
 }
 
-/// Waits for the next CTI event of `kind` and returns its data.
-async fn cti_event(rx: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<cti_bus::CtiEvent>>, kind: &str) -> serde_json::Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let ev = tokio::time::timeout_at(deadline, rx.recv()).await.unwrap_or_else(|_| panic!("no {kind} CTI event in time")).expect("the bus is open");
-        if ev.kind == kind {
-            assert!(ev.call.is_some(), "CTI events name the call");
-            return ev.data.clone();
-        }
+fn config(media_base: u16, prompts_dir: PathBuf) -> RuntimeConfig {
+    RuntimeConfig {
+        agents: vec![],
+        dial_plan: DialPlan {
+            routes: vec![
+                Route { numbers: "9001".parse().unwrap(), from: vec![OriginClass::AnyTrunk], to: Destination::Service("dtmf-test".into()) },
+                Route { numbers: "9002".parse().unwrap(), from: vec![OriginClass::AnyTrunk], to: Destination::Service("no-such-service".into()) },
+            ],
+        },
+        prompts_dir,
+        ..support::base_config(media_base)
     }
 }
 
 #[tokio::test]
 async fn ivr_1_ivr_4_demo_9001_plays_the_welcome_and_reports_rfc4733_and_info_digits() {
-    let prompts = prompt_folder();
+    let prompts = support::prompt_folder("dtmf-service", &["benvenuto"]);
     let rt = Runtime::start(config(43000, prompts.clone())).await.unwrap();
     let mut cti = rt.cti().subscribe();
     let engine = rt.sip_addr();
@@ -140,7 +50,7 @@ async fn ivr_1_ivr_4_demo_9001_plays_the_welcome_and_reports_rfc4733_and_info_di
     let carrier = UdpSocket::bind("127.0.0.11:0").await.unwrap();
     let ca = carrier.local_addr().unwrap();
     let media = UdpSocket::bind("127.0.0.11:0").await.unwrap();
-    let body = sdp(media.local_addr().unwrap().port());
+    let body = sdp("127.0.0.11", media.local_addr().unwrap().port());
     let invite = format!(
         "INVITE sip:9001@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {ca};branch=z9hG4bKinv1\r\nFrom: <sip:+39000111@{ca}>;tag=c1\r\n\
          To: <sip:9001@{engine}>\r\nCall-ID: dtmf1\r\nCSeq: 1 INVITE\r\nContact: <sip:caller@{ca}>\r\nMax-Forwards: 70\r\n\

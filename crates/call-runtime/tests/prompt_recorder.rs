@@ -6,104 +6,21 @@
 //! audio correlates with what the agent sent, and the engine hangs up after the
 //! confirmation.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use call_control::dial_plan::{Destination, DialPlan, OriginClass, Route};
-use call_runtime::{AgentAccount, Runtime, RuntimeConfig, SipTimers};
-use media_relay::RelayConfig;
+use call_runtime::{Runtime, RuntimeConfig};
 use sip_dialog::auth::digest_response;
-use sip_message::{HeaderName, Limits, Message, Request, Response, parse_datagram};
+use sip_message::{HeaderName, Response};
+use support::{cti_event, media_port, request, response, telephone_event};
 use tokio::net::UdpSocket;
 
 const PROMPTS: [&str; 6] =
     ["registra_annuncio", "beep", "conferma_annuncio", "annuncio_salvato", "errore_tecnico", "arrivederci"];
-
-fn config(media_base: u16, prompts_dir: PathBuf) -> RuntimeConfig {
-    RuntimeConfig {
-        sip_listen: "127.0.0.1:0".parse().unwrap(),
-        realm: "centralino".into(),
-        digest_challenge: vec![sip_dialog::auth::DigestAlgorithm::Md5],
-        timers: SipTimers { t1: Duration::from_millis(500), t2: Duration::from_secs(4), t4: Duration::from_secs(5) },
-        ring_timeout: Duration::from_secs(10),
-        session_expires: None,
-        min_se: Duration::from_secs(90),
-        min_expires: 60,
-        max_expires: 3600,
-        default_expires: 3600,
-        media: RelayConfig {
-            bind_ip: "127.0.0.1".parse().unwrap(),
-            port_min: media_base,
-            port_max: media_base + 99,
-            inactivity_timeout: Duration::from_secs(30),
-            relatch_after: Duration::from_secs(2),
-        },
-        http_listen: None,
-        agents: vec![AgentAccount { extension: "2001".into(), password: "pw2001".into() }],
-        trunks: vec![],
-        trunk_registrations: vec![],
-        trunk_channels: vec![],
-        store_url: None,
-        dial_plan: DialPlan {
-            routes: vec![Route {
-                numbers: "9000".parse().unwrap(),
-                from: vec![OriginClass::Agent],
-                to: Destination::Service("prompt-recorder".into()),
-            }],
-        },
-        prompts_dir,
-        web_users: vec![],
-        recording: Default::default(),
-    }
-}
-
-/// A prompt folder with the service's prompts (copied from the shipped set).
-fn prompt_folder() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("centralino-prompt-recorder-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("it")).unwrap();
-    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../prompts/it");
-    for p in PROMPTS {
-        std::fs::copy(shipped.join(format!("{p}.wav")), dir.join(format!("it/{p}.wav"))).unwrap();
-    }
-    dir
-}
-
-async fn recv(sock: &UdpSocket) -> Message {
-    let mut buf = vec![0u8; 65535];
-    let (n, _) = tokio::time::timeout(Duration::from_secs(5), sock.recv_from(&mut buf)).await.expect("a SIP message in time").unwrap();
-    parse_datagram(&buf[..n], &Limits::default()).expect("the engine sends valid SIP")
-}
-
-async fn response(sock: &UdpSocket, status: u16) -> Response {
-    loop {
-        if let Message::Response(r) = recv(sock).await {
-            if r.status.0 == status {
-                return r;
-            }
-            assert!(r.status.0 < 200, "unexpected final {}", r.status.0);
-        }
-    }
-}
-
-async fn request(sock: &UdpSocket, timeout: Duration) -> Request {
-    tokio::time::timeout(timeout, async {
-        loop {
-            if let Message::Request(r) = recv(sock).await {
-                return r;
-            }
-        }
-    })
-    .await
-    .expect("a request from the engine in time")
-}
-
-fn media_port(body: &[u8]) -> u16 {
-    let text = String::from_utf8_lossy(body);
-    let line = text.lines().find(|l| l.starts_with("m=audio ")).expect("an audio m-line");
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
 
 /// The agent's signal: 523 Hz + 784 Hz (C5 + G5), 8 kHz, `secs` long.
 fn tone(secs: f64) -> Vec<i16> {
@@ -125,17 +42,6 @@ fn rtp_pcma(seq: u16, ts: u32, samples: &[i16]) -> Vec<u8> {
     let mut payload = vec![0u8; samples.len()];
     rtp_media::g711::encode_alaw(samples, &mut payload);
     p.extend_from_slice(&payload);
-    p
-}
-
-/// An RFC 4733 §2.3 telephone-event packet (payload type 101).
-fn telephone_event(seq: u16, ts: u32, event: u8, end: bool, duration: u16, marker: bool) -> Vec<u8> {
-    let mut p = vec![0x80, 101 | if marker { 0x80 } else { 0 }];
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&ts.to_be_bytes());
-    p.extend_from_slice(&[0x20, 0x01, 0x20, 0x01]);
-    p.extend_from_slice(&[event, if end { 0x80 | 10 } else { 10 }]);
-    p.extend_from_slice(&duration.to_be_bytes());
     p
 }
 
@@ -177,19 +83,26 @@ fn best_correlation(reference: &[i16], signal: &[i16]) -> f64 {
     best
 }
 
-async fn cti_event(rx: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<cti_bus::CtiEvent>>, kind: &str) -> serde_json::Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let ev = tokio::time::timeout_at(deadline, rx.recv()).await.unwrap_or_else(|_| panic!("no {kind} CTI event in time")).expect("the bus is open");
-        if ev.kind == kind {
-            return ev.data.clone();
-        }
+fn config(media_base: u16, prompts_dir: PathBuf) -> RuntimeConfig {
+    RuntimeConfig {
+        session_expires: None,
+        trunks: vec![],
+        trunk_channels: vec![],
+        dial_plan: DialPlan {
+            routes: vec![Route {
+                numbers: "9000".parse().unwrap(),
+                from: vec![OriginClass::Agent],
+                to: Destination::Service("prompt-recorder".into()),
+            }],
+        },
+        prompts_dir,
+        ..support::base_config(media_base)
     }
 }
 
 #[tokio::test]
 async fn ivr_2_an_agent_records_a_prompt_by_phone_and_it_is_saved() {
-    let prompts = prompt_folder();
+    let prompts = support::prompt_folder("prompt-recorder", &PROMPTS);
     let rt = Runtime::start(config(43400, prompts.clone())).await.unwrap();
     let mut cti = rt.cti().subscribe();
     let e: SocketAddr = rt.sip_addr();
