@@ -77,6 +77,14 @@ phrases! {
     NessunaScelta = "nessuna_scelta" in BOTH;
     /// "Si è verificato un problema tecnico. Vi preghiamo di richiamare più tardi."
     ErroreTecnico = "errore_tecnico" in BOTH;
+    /// "Questa chiamata potrebbe essere registrata per finalità di qualità del servizio." [CRM-4]
+    ConsensoRegistrazione = "consenso_registrazione" in IT;
+    /// "Registrate l'annuncio dopo il segnale acustico. Al termine, premete il tasto cancelletto." [IVR-2]
+    RegistraAnnuncio = "registra_annuncio" in IT;
+    /// "Premete uno per salvare l'annuncio, due per registrarlo di nuovo." [IVR-2]
+    ConfermaAnnuncio = "conferma_annuncio" in IT;
+    /// "L'annuncio è stato salvato. Arrivederci." [IVR-2]
+    AnnuncioSalvato = "annuncio_salvato" in IT;
     /// "Sei il numero" (then the position and `in_coda`) [IVR-5]
     SeiIlNumero = "sei_il_numero" in BOTH;
     /// "in coda." [IVR-5]
