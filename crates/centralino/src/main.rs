@@ -4,6 +4,7 @@
 mod config;
 mod http;
 mod prompts_cli;
+mod register_cli;
 mod users;
 
 use std::path::PathBuf;
@@ -18,6 +19,10 @@ const USAGE: &str = "usage:
   centralino [run] [--config FILE]      start the engine (default config: config/centralino.toml)
   centralino check-config [FILE]        validate a config file; errors as FILE:LINE: reason
   centralino migrate [--config FILE]    create or upgrade the store's schema and exit
+  centralino export-calls --from YYYY-MM-DD --to YYYY-MM-DD --output calls.csv [--config FILE]
+                                        the per-call register as CSV (columns of GET /api/calls)
+  centralino purge [--older-than-years N] [--force] [--config FILE]
+                                        delete calls older than N years (at least 3 without --force)
   centralino prompts COMMAND [--dir DIR] manage voice prompts: list, add, delete, history,
                                         restore-version, backup, restore (`prompts --help`)
   centralino --version | --help";
@@ -33,6 +38,21 @@ fn main() -> ExitCode {
                 _ => return usage_error(),
             };
             match run(path) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("centralino: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(cmd @ ("export-calls" | "purge")) => {
+            let config = PathBuf::from(DEFAULT_CONFIG);
+            let result = if cmd == "purge" {
+                register_cli::purge(&args[1..], &config)
+            } else {
+                register_cli::export_calls(&args[1..], &config)
+            };
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("centralino: {e:#}");
