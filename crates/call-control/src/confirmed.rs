@@ -78,10 +78,7 @@ impl Call {
                 self.emit(CallOutput::Respond { tx, response: ok });
             }
             Method::Options => {
-                let mut ok = Response::from_request(&request, StatusCode::OK);
-                ok.headers.push(HeaderName::Allow, ALLOW);
-                ok.headers.push(HeaderName::Accept, "application/sdp");
-                ok.headers.push(HeaderName::Supported, "timer");
+                let ok = legs::options_ok(&request);
                 self.emit(CallOutput::Respond { tx, response: ok });
             }
             Method::Info => {

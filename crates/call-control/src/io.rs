@@ -179,6 +179,25 @@ pub enum HangupCause {
     Hangup,
 }
 
+impl HangupCause {
+    /// A stable snake_case label for metrics, CTI events and the call register.
+    pub fn label(&self) -> &'static str {
+        match self {
+            HangupCause::CallerHangup => "caller_hangup",
+            HangupCause::CalleeHangup => "callee_hangup",
+            HangupCause::Cancelled => "cancelled",
+            HangupCause::NoAnswer => "no_answer",
+            HangupCause::Rejected(s) if *s == StatusCode::BUSY_HERE => "busy",
+            HangupCause::Rejected(_) => "rejected",
+            HangupCause::Refused(_) => "refused",
+            HangupCause::MediaTimeout => "media_timeout",
+            HangupCause::SessionExpired => "session_expired",
+            HangupCause::AckTimeout => "ack_timeout",
+            HangupCause::Hangup => "hangup",
+        }
+    }
+}
+
 /// Things worth telling the rest of the engine (metrics, CTI, register).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallEvent {

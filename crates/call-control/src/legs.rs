@@ -90,6 +90,15 @@ pub(crate) fn set_sdp(headers: &mut sip_message::Headers, body: &mut Vec<u8>, sd
     *body = sdp.to_string().into_bytes();
 }
 
+/// The 200 to an in-dialog OPTIONS: what we allow, accept and support.
+pub(crate) fn options_ok(request: &Request) -> Response {
+    let mut ok = Response::from_request(request, sip_message::StatusCode::OK);
+    ok.headers.push(HeaderName::Allow, crate::call::ALLOW);
+    ok.headers.push(HeaderName::Accept, "application/sdp");
+    ok.headers.push(HeaderName::Supported, "timer");
+    ok
+}
+
 /// The static RTP payload type of a G.711 codec (RFC 3551).
 pub(crate) fn static_pt(codec: AudioCodec) -> u8 {
     match codec {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use call_control::io::{CallEvent, CallInput, CallOutput, HangupCause, MediaCommand, MediaPorts, Side, TargetPlan};
+use call_control::io::{CallEvent, CallInput, CallOutput, MediaCommand, MediaPorts, Side, TargetPlan};
 use call_control::Call;
 use media_relay::{PlayOptions, RelayEvent, RelaySession};
 use sdp_offer_answer::AudioCodec;
@@ -248,7 +248,7 @@ impl CallCtx<'_> {
                 service.map(|s| s.on_playback_done(completed, now())).unwrap_or_default()
             }
             CallEvent::Ended { cause } => {
-                let label = cause_label(&cause);
+                let label = cause.label();
                 info!(cause = label, "call ended");
                 metrics::counter!("centralino_calls_ended_total", "cause" => label).increment(1);
                 let mut data = serde_json::json!({ "cause": label });
@@ -326,22 +326,6 @@ fn relay_side(side: Side) -> media_relay::Side {
     match side {
         Side::A => media_relay::Side::A,
         Side::B => media_relay::Side::B,
-    }
-}
-
-fn cause_label(cause: &HangupCause) -> &'static str {
-    match cause {
-        HangupCause::CallerHangup => "caller_hangup",
-        HangupCause::CalleeHangup => "callee_hangup",
-        HangupCause::Cancelled => "cancelled",
-        HangupCause::NoAnswer => "no_answer",
-        HangupCause::Rejected(s) if *s == StatusCode::BUSY_HERE => "busy",
-        HangupCause::Rejected(_) => "rejected",
-        HangupCause::Refused(_) => "refused",
-        HangupCause::MediaTimeout => "media_timeout",
-        HangupCause::SessionExpired => "session_expired",
-        HangupCause::AckTimeout => "ack_timeout",
-        HangupCause::Hangup => "hangup",
     }
 }
 

@@ -75,7 +75,7 @@ impl CallRegister {
             CallEvent::Ended { cause } if !self.ended => {
                 self.ended = true;
                 let (outcome, side) = outcome_of(cause, self.answered, self.spec.service);
-                self.update(CallUpdate::ended(at, outcome, side, cause_text(cause)));
+                self.update(CallUpdate::ended(at, outcome, side, cause.label()));
             }
             _ => {}
         }
@@ -119,22 +119,6 @@ fn outcome_of(cause: &HangupCause, answered: bool, service: bool) -> (Outcome, H
         }
     };
     (outcome, side)
-}
-
-fn cause_text(cause: &HangupCause) -> &'static str {
-    match cause {
-        HangupCause::CallerHangup => "caller_hangup",
-        HangupCause::CalleeHangup => "callee_hangup",
-        HangupCause::Cancelled => "cancelled",
-        HangupCause::NoAnswer => "no_answer",
-        HangupCause::Rejected(s) if s.0 == 486 => "busy",
-        HangupCause::Rejected(_) => "rejected",
-        HangupCause::Refused(_) => "refused",
-        HangupCause::MediaTimeout => "media_timeout",
-        HangupCause::SessionExpired => "session_expired",
-        HangupCause::AckTimeout => "ack_timeout",
-        HangupCause::Hangup => "hangup",
-    }
 }
 
 #[cfg(test)]
