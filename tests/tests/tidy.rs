@@ -10,7 +10,11 @@ use centralino_tests::workspace_root;
 
 /// The sans-IO core crates (STYLE.md rule 1); ARCHITECTURE.md's crate table may name
 /// more (`| \`name\` | core |`), which are scanned too.
-const CORES: [&str; 7] = [
+const CORES: [&str; 11] = [
+    "cc-model",
+    "business-calendar",
+    "acd-engine",
+    "sla-metrics",
     "sip-message",
     "sip-transaction",
     "sip-dialog",
@@ -35,7 +39,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
     ];
     let mut runtime: Vec<&str> = cores.to_vec();
     runtime.extend(["sip-transport", "media-relay", "cti-bus", "prompt-phrases", "sql-store", "cc-model"]);
-    let table: [(&str, Option<Vec<&str>>); 15] = [
+    let table: [(&str, Option<Vec<&str>>); 19] = [
         ("sip-message", Some(vec![])),
         ("sip-transaction", Some(vec!["sip-message"])),
         ("sip-dialog", Some(vec!["sip-message"])),
@@ -60,6 +64,10 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
         ("cti-bus", Some(vec!["cc-model"])),
         ("sql-store", Some(vec!["cc-model"])),
         ("cc-model", Some(vec![])),
+        ("business-calendar", Some(vec!["cc-model"])),
+        ("acd-engine", Some(vec![])),
+        ("sla-metrics", Some(vec!["cc-model"])),
+        ("http-api", Some(vec!["cc-model", "cti-bus", "sql-store"])),
         ("call-runtime", Some(runtime)),
         (
             "centralino",
@@ -72,6 +80,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
                 "sip-transport",
                 "cti-bus",
                 "sql-store",
+                "http-api",
             ]),
         ),
     ];

@@ -13,6 +13,7 @@ use media_relay::{PlayOptions, RelayEvent, RelaySession};
 use sdp_offer_answer::AudioCodec;
 use sip_message::{Request, Response, StatusCode};
 use sip_transaction::{Peer, ServerTxId};
+use cti_bus::schema;
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
@@ -115,9 +116,11 @@ async fn drive(spawn: CallSpawn) {
     info!("call started");
     let mut recorder = CallRecorder::new(&shared.cfg.recording, service.is_none(), key.0);
     let mut service_media = ServiceMedia::default();
+    let info = CallInfo::from_spec(register.as_ref());
     let mut register = register
         .and_then(|spec| crate::register::CallRegister::open(shared.register.as_ref(), spec, std::time::SystemTime::now()));
-    let ctx = CallCtx { key, shared: &shared };
+    let ctx = CallCtx { key, shared: &shared, info };
+    ctx.offered(register.as_mut());
     let mut relay_alive = true;
     loop {
         // Inputs the outputs give rise to: the service's reactions, playbacks that
@@ -204,14 +207,85 @@ pub(crate) enum CallMode {
 struct CallCtx<'a> {
     key: CallKey,
     shared: &'a Shared,
+    info: CallInfo,
+}
+
+/// The facts every CTI event of a call carries (schema v1, `docs/events.md`): channel,
+/// numbers, the agent, and the instants seconds waited and talked come from [CTI-3].
+struct CallInfo {
+    channel: &'static str,
+    from: Option<String>,
+    to: String,
+    agent: Option<String>,
+    started: Instant,
+    answered: std::sync::OnceLock<Instant>,
+}
+
+impl CallInfo {
+    fn from_spec(spec: Option<&crate::register::RegisterSpec>) -> CallInfo {
+        CallInfo {
+            channel: spec.map_or("internal", |s| s.channel.as_str()),
+            from: spec.map(|s| s.caller.clone()).filter(|c| !c.is_empty()),
+            to: spec.map(|s| s.dialled.clone()).unwrap_or_default(),
+            agent: spec.and_then(|s| s.agent.clone()),
+            started: now(),
+            answered: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn waited_seconds(&self) -> u64 {
+        self.answered.get().copied().unwrap_or_else(now).saturating_duration_since(self.started).as_secs()
+    }
 }
 
 impl CallCtx<'_> {
-    /// Publishes a CTI event about this call [CTI-1]. The data may hold personal data
-    /// (DTMF digits): it is logged at debug level only.
-    fn cti(&self, kind: &str, data: serde_json::Value) {
-        debug!(kind, data = %data, "cti event");
-        self.shared.cti.publish(kind, Some(self.key.0), data);
+    /// Publishes a typed CTI event about this call [CTI-1]. The data may hold personal
+    /// data (numbers, DTMF digits): it is logged at debug level only.
+    fn emit<P: cti_bus::Payload>(&self, payload: &P) {
+        let seq = self.shared.cti.emit(Some(self.key.0), payload);
+        debug!(kind = P::KIND, seq, "cti event");
+    }
+
+    /// A new call: `call.offered`, and for a call routed straight to an agent the agent's
+    /// `agent.offered` pop (channel and seconds waited [CTI-3]) and its ticket [CRM-1],
+    /// announced by `ticket.created` once the store has numbered it.
+    fn offered(&self, register: Option<&mut crate::register::CallRegister>) {
+        let i = &self.info;
+        self.emit(&schema::CallOffered {
+            channel: i.channel.to_owned(),
+            from: i.from.clone(),
+            to: i.to.clone(),
+            direction: schema::Direction::In,
+            queue: None,
+            waited_seconds: 0,
+        });
+        let Some(agent) = i.agent.clone() else { return };
+        self.emit(&schema::AgentOffered {
+            channel: i.channel.to_owned(),
+            agent: agent.clone(),
+            agent_name: None,
+            queue: None,
+            from: i.from.clone(),
+            to: i.to.clone(),
+            ticket: None,
+            waited_seconds: i.waited_seconds(),
+        });
+        let Some(ticket) = register.and_then(|r| r.offered(&agent, 1, std::time::SystemTime::now())) else { return };
+        let (cti, call, channel, waited) = (self.shared.cti.clone(), self.key.0, i.channel, i.waited_seconds());
+        tokio::spawn(async move {
+            if let Ok(id) = ticket.await {
+                let created = schema::TicketCreated {
+                    ticket: u64::try_from(id).unwrap_or_default(),
+                    channel: channel.to_owned(),
+                    state: "open".to_owned(),
+                    agent: Some(agent),
+                    queue: None,
+                    contact: None,
+                    waited_seconds: Some(waited),
+                };
+                cti.emit(Some(call), &created);
+            }
+        });
     }
 
     /// Metrics, logs and CTI for a call event; returns the service's reaction.
@@ -234,13 +308,24 @@ impl CallCtx<'_> {
             CallEvent::Answered => {
                 info!("answered");
                 metrics::counter!("centralino_calls_answered_total").increment(1);
-                self.cti("call.answered", serde_json::json!({}));
+                let i = &self.info;
+                let _ = i.answered.set(now());
+                self.emit(&schema::CallAnswered {
+                    channel: i.channel.to_owned(),
+                    agent: i.agent.clone(),
+                    agent_name: None,
+                    queue: None,
+                    from: i.from.clone(),
+                    to: i.to.clone(),
+                    direction: schema::Direction::In,
+                    waited_seconds: i.waited_seconds(),
+                });
                 service.map(|s| s.on_answered(now())).unwrap_or_default()
             }
             CallEvent::Dtmf { digit, via } => {
                 // Digits are personal data: debug level only [privacy rule].
                 debug!(digit = %digit, via = via.as_str(), "dtmf");
-                self.cti("dtmf", serde_json::json!({ "digit": digit.to_string(), "via": via.as_str() }));
+                self.emit(&schema::Dtmf { digit: digit.to_string(), via: via.as_str().to_owned() });
                 service.map(|s| s.on_dtmf(digit, now())).unwrap_or_default()
             }
             CallEvent::PlaybackDone { completed } => {
@@ -251,12 +336,24 @@ impl CallCtx<'_> {
                 let label = cause.label();
                 info!(cause = label, "call ended");
                 metrics::counter!("centralino_calls_ended_total", "cause" => label).increment(1);
-                let mut data = serde_json::json!({ "cause": label });
-                if let Some(path) = recording {
+                let i = &self.info;
+                let answered = i.answered.get().copied();
+                self.emit(&schema::CallEnded {
+                    channel: i.channel.to_owned(),
+                    cause: label.to_owned(),
+                    outcome: None,
+                    answered: answered.is_some(),
+                    agent: i.agent.clone().filter(|_| answered.is_some()),
+                    agent_name: None,
+                    queue: None,
+                    from: i.from.clone(),
+                    to: i.to.clone(),
+                    direction: schema::Direction::In,
+                    waited_seconds: i.waited_seconds(),
+                    talk_seconds: answered.map_or(0, |a| now().saturating_duration_since(a).as_secs()),
                     // The register stores where the call's recording is [CRM-4].
-                    data["recording"] = path.display().to_string().into();
-                }
-                self.cti("call.ended", data);
+                    recording: recording.map(|p| p.display().to_string()),
+                });
                 Vec::new()
             }
         }

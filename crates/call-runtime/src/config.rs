@@ -74,6 +74,8 @@ pub struct RuntimeConfig {
     pub web_users: Vec<WebUserAccount>,
     /// Call recording policy, folder, file naming and consent prompt [CRM-4].
     pub recording: crate::recording::RecordingConfig,
+    /// CRM endpoints that receive the CTI events through the durable outbox [CRM-9].
+    pub webhooks: Vec<cti_bus::WebhookConfig>,
 }
 
 impl RuntimeConfig {

@@ -7,7 +7,8 @@
 use std::time::SystemTime;
 
 use call_control::io::{CallEvent, HangupCause};
-use sql_store::{CallKey, CallUpdate, Channel, HangupSide, NewCall, Outcome, StoreWriter, UnixMillis};
+use sql_store::{CallKey, CallUpdate, Channel, HangupSide, NewCall, NewTicket, Outcome, StoreWriter, UnixMillis};
+use tokio::sync::oneshot;
 use tracing::warn;
 
 /// What the SIP core knows about a call when it admits it.
@@ -32,6 +33,7 @@ pub(crate) struct CallRegister {
     spec: RegisterSpec,
     answered: bool,
     ended: bool,
+    ticket_requested: bool,
 }
 
 impl CallRegister {
@@ -54,12 +56,35 @@ impl CallRegister {
                 return None;
             }
         };
-        let reg = CallRegister { writer, key, spec, answered: false, ended: false };
+        let reg = CallRegister { writer, key, spec, answered: false, ended: false, ticket_requested: false };
         // A call routed straight to an operator asked for one at once.
         if !reg.spec.service {
             reg.update(CallUpdate::operator_requested(started, None));
         }
         Some(reg)
+    }
+
+    /// The call is offered to `agent` (ringing): the first offer opens the call's ticket
+    /// (exactly one per call [CRM-1]); the receiver yields its number once written.
+    pub(crate) fn offered(&mut self, agent: &str, level: u8, at: SystemTime) -> Option<oneshot::Receiver<i64>> {
+        if self.ticket_requested || self.spec.service {
+            return None;
+        }
+        self.ticket_requested = true;
+        let ticket = NewTicket {
+            channel: self.spec.channel.as_str().to_owned(),
+            caller: Some(self.spec.caller.clone()),
+            agent: Some(agent.to_owned()),
+            level,
+            ..NewTicket::default()
+        };
+        match self.writer.open_ticket(self.key, ticket, UnixMillis::from_system_time(at)) {
+            Ok(rx) => Some(rx),
+            Err(e) => {
+                warn!(error = %e, "ticket not queued");
+                None
+            }
+        }
     }
 
     /// Follows the call's events.

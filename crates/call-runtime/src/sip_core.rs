@@ -95,7 +95,11 @@ impl SipCore {
             by_server_tx: HashMap::new(),
             owners: HashMap::new(),
             req_txs: HashMap::new(),
-            next_call: 0,
+            // Call numbers stay unique across restarts (CTI consumers such as a CRM key
+            // calls on them): they start from the start-up instant in microseconds.
+            next_call: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(0)),
             cmd_tx,
             rng: fastrand::Rng::new(),
         }

@@ -66,7 +66,10 @@ async fn ivr_1_ivr_4_demo_9001_plays_the_welcome_and_reports_rfc4733_and_info_di
     assert!(String::from_utf8_lossy(&ok.body).contains("telephone-event/8000"));
     let to = ok.headers.get(&HeaderName::To).unwrap().to_owned();
     carrier.send_to(in_dialog("ACK", 1, engine, ca, &to, "", "").as_bytes(), engine).await.unwrap();
-    assert_eq!(cti_event(&mut cti, "call.answered").await, serde_json::json!({}));
+    // Schema v1 (docs/events.md): every call event carries the channel and the seconds waited [CTI-3].
+    let answered = cti_event(&mut cti, "call.answered").await;
+    assert_eq!((answered["channel"].as_str(), answered["waited_seconds"].as_u64()), (Some("verde"), Some(0)), "{answered}");
+    cti_bus::schema::check("call.answered", &answered).unwrap();
 
     // The welcome prompt (2 s) arrives as paced PCMA RTP.
     let mut buf = vec![0u8; 2048];
@@ -96,7 +99,9 @@ async fn ivr_1_ivr_4_demo_9001_plays_the_welcome_and_reports_rfc4733_and_info_di
     // The caller hangs up.
     carrier.send_to(in_dialog("BYE", 3, engine, ca, &to, "", "").as_bytes(), engine).await.unwrap();
     response(&carrier, 200).await;
-    assert_eq!(cti_event(&mut cti, "call.ended").await, serde_json::json!({ "cause": "caller_hangup" }));
+    let ended = cti_event(&mut cti, "call.ended").await;
+    assert_eq!((ended["cause"].as_str(), ended["answered"].as_bool()), (Some("caller_hangup"), Some(true)), "{ended}");
+    cti_bus::schema::check("call.ended", &ended).unwrap();
     let _ = std::fs::remove_dir_all(prompts);
 }
 

@@ -2,10 +2,9 @@
 //! shell (SIP, media, HTTP metrics).
 
 mod config;
-mod http;
 mod prompts_cli;
 mod register_cli;
-mod users;
+mod outbox;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -117,23 +116,57 @@ fn run(path: PathBuf) -> anyhow::Result<()> {
             .install_recorder()
             .context("installing the metrics recorder")?;
         let http_listen = cfg.http_listen;
-        let web_users = std::sync::Arc::new(users::WebUsers::from_config(&cfg));
+        let web_users = web_users(&cfg);
         let store = match &cfg.store_url {
             Some(url) => Some(open_store(url).await?),
             None => None,
         };
         let register = store.as_ref().map(|s| sql_store::StoreWriter::spawn(s.clone(), sql_store::WriterConfig::default()).0);
+        let webhooks = cfg.webhooks.clone();
         let engine = call_runtime::Runtime::start_with_register(cfg, register).await.context("starting the SIP runtime")?;
         info!(sip = %engine.sip_addr(), "centralino listening (UDP and TCP)");
+        // CRM webhooks through the durable outbox [CRM-9]; kept alive until shutdown.
+        let _webhooks = match (&store, webhooks.is_empty()) {
+            (_, true) => None,
+            (Some(s), false) => {
+                info!(endpoints = webhooks.len(), "CRM webhooks on");
+                Some(cti_bus::spawn_webhooks(&engine.cti(), std::sync::Arc::new(outbox::SqlOutbox::new(s.clone())), webhooks))
+            }
+            (None, false) => anyhow::bail!("[[webhook]] needs a [store]: the outbox keeps events while a CRM is down"),
+        };
         if let Some(addr) = http_listen {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding HTTP on {addr}"))?;
-            info!(http = %addr, "HTTP listening (/metrics, /healthz)");
-            tokio::spawn(http::serve(listener, metrics, engine.cti(), web_users, store));
+            info!(http = %addr, "HTTP listening (/api, /metrics, /healthz)");
+            let state = http_api::ApiState {
+                metrics: Some(metrics),
+                cti: engine.cti(),
+                auth: std::sync::Arc::new(http_api::Authenticator::new(web_users, store.clone())),
+                store,
+                control: None,
+                files_root: std::env::current_dir().context("working directory")?,
+            };
+            tokio::spawn(http_api::serve(listener, state));
         }
         shutdown_signal().await;
         info!("shutting down");
         Ok(())
     })
+}
+
+/// The configured web users plus every agent, who signs in with its extension and SIP
+/// password [TEL-5, SEC-2].
+fn web_users(cfg: &call_runtime::RuntimeConfig) -> http_api::WebUsers {
+    let mut users: Vec<http_api::WebUser> = cfg
+        .web_users
+        .iter()
+        .filter_map(|u| Some(http_api::WebUser { name: u.name.clone(), password: u.password.clone(), role: http_api::Role::parse(&u.role)? }))
+        .collect();
+    users.extend(cfg.agents.iter().map(|a| http_api::WebUser {
+        name: a.extension.clone(),
+        password: a.password.clone(),
+        role: http_api::Role::Agent,
+    }));
+    http_api::WebUsers::new(users)
 }
 
 /// Opens (and migrates) the store, closing the calls a previous run left open as

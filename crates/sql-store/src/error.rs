@@ -39,6 +39,12 @@ pub enum StoreError {
     /// No call has this id.
     #[error("no call with id {}", .0.0)]
     UnknownCall(CallId),
+    /// No ticket has this id.
+    #[error("no ticket with id {0}")]
+    UnknownTicket(i64),
+    /// A ticket change breaks the Annex A rules [CRM-11].
+    #[error(transparent)]
+    TicketRule(#[from] cc_model::ticket::TicketRuleError),
     /// A purge cutoff newer than the retention floor was refused [SEC-3].
     #[error(
         "purge cutoff {cutoff} is less than {years} years before {now} (retention floor, SEC-3)"

@@ -388,12 +388,20 @@ impl Store {
 
 /// The migrations embedded in the binary, per backend: (version, description, SQLite SQL,
 /// PostgreSQL SQL). Both folders hold the same logical schema.
-pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "register",
-    include_str!("../migrations/sqlite/0001_register.sql"),
-    include_str!("../migrations/postgres/0001_register.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "register",
+        include_str!("../migrations/sqlite/0001_register.sql"),
+        include_str!("../migrations/postgres/0001_register.sql"),
+    ),
+    (
+        2,
+        "crm",
+        include_str!("../migrations/sqlite/0002_crm.sql"),
+        include_str!("../migrations/postgres/0002_crm.sql"),
+    ),
+];
 
 /// Expands `$body` once per pool type with `$pool` bound to the concrete pool.
 macro_rules! on_pool {
@@ -404,7 +412,7 @@ macro_rules! on_pool {
         }
     };
 }
-use on_pool;
+pub(crate) use on_pool;
 
 /// `SELECT <the register columns> FROM calls <rest>` as one static string.
 macro_rules! select_calls {
@@ -584,7 +592,7 @@ where
     })
 }
 
-fn get<T, R>(row: &R, column: &'static str) -> Result<T, StoreError>
+pub(crate) fn get<T, R>(row: &R, column: &'static str) -> Result<T, StoreError>
 where
     R: Row,
     for<'c> &'c str: ColumnIndex<R>,
@@ -593,7 +601,7 @@ where
     row.try_get(column).map_err(classify)
 }
 
-fn parse_opt<T, R>(
+pub(crate) fn parse_opt<T, R>(
     row: &R,
     column: &'static str,
     parse: fn(&str) -> Option<T>,

@@ -15,7 +15,9 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::StoreError;
+use crate::crm::NewTicket;
 use crate::model::{CallId, CallUpdate, NewCall, NewEvent, NewLeg};
+use crate::time::UnixMillis;
 use crate::store::Store;
 
 /// Knobs of the write-behind queue.
@@ -123,6 +125,20 @@ impl StoreWriter {
         self.enqueue(Write::AddEvent(key, event))
     }
 
+    /// Queues the opening of a call's ticket (at most one per call [CRM-1]); the ticket
+    /// number arrives on the returned receiver once written (it never arrives when the
+    /// write failed for good).
+    pub fn open_ticket(
+        &self,
+        key: CallKey,
+        ticket: NewTicket,
+        at: UnixMillis,
+    ) -> Result<oneshot::Receiver<i64>, WriterError> {
+        let (reply, wait) = oneshot::channel();
+        self.enqueue(Write::OpenTicket(key, ticket, at, Some(reply)))?;
+        Ok(wait)
+    }
+
     /// Waits until every record queued before this call has been written or has failed.
     pub async fn flush(&self) -> Result<(), WriterError> {
         let (done, wait) = oneshot::channel();
@@ -204,6 +220,7 @@ enum Write {
     UpdateCall(CallKey, CallUpdate),
     AddLeg(CallKey, NewLeg),
     AddEvent(CallKey, NewEvent),
+    OpenTicket(CallKey, NewTicket, UnixMillis, Option<oneshot::Sender<i64>>),
 }
 
 /// Why one write could not be applied.
@@ -223,7 +240,7 @@ async fn run(
     let mut ids: HashMap<CallKey, CallId> = HashMap::new();
     let mut ended: VecDeque<CallKey> = VecDeque::new();
     while let Some(command) = rx.recv().await {
-        let write = match command {
+        let mut write = match command {
             Command::Write(write) => write,
             Command::Flush(done) => {
                 let _ = done.send(());
@@ -237,7 +254,12 @@ async fn run(
         let mut delay = config.retry_initial;
         loop {
             match apply(&store, &mut ids, &write).await {
-                Ok(()) => {
+                Ok(ticket) => {
+                    if let (Some(id), Write::OpenTicket(_, _, _, reply)) = (ticket, &mut write)
+                        && let Some(reply) = reply.take()
+                    {
+                        let _ = reply.send(id);
+                    }
                     shared.flushed.fetch_add(1, Ordering::Relaxed);
                     if shared.unavailable.swap(false, Ordering::Relaxed) {
                         tracing::info!(
@@ -290,7 +312,7 @@ async fn apply(
     store: &Store,
     ids: &mut HashMap<CallKey, CallId>,
     write: &Write,
-) -> Result<(), ApplyError> {
+) -> Result<Option<i64>, ApplyError> {
     let id_of = |key: &CallKey| ids.get(key).copied().ok_or(ApplyError::UnknownKey(*key));
     match write {
         Write::InsertCall(key, call) => {
@@ -315,6 +337,14 @@ async fn apply(
                 .await
                 .map_err(ApplyError::Store)?;
         }
+        Write::OpenTicket(key, ticket, at, _) => {
+            let id = id_of(key)?;
+            let ticket = store
+                .open_ticket_for_call(id, ticket, "system", *at)
+                .await
+                .map_err(ApplyError::Store)?;
+            return Ok(Some(ticket));
+        }
     }
-    Ok(())
+    Ok(None)
 }

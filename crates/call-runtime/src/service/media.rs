@@ -149,7 +149,7 @@ async fn save(path: PathBuf, shared: &Shared, key: CallKey) -> Option<String> {
         Ok(Ok(info)) => {
             let prompt = format!("it/{name}");
             info!(prompt = %prompt, path = %info.path.display(), "prompt recorded by phone");
-            shared.cti.publish("prompt.saved", Some(key.0), serde_json::json!({ "prompt": prompt }));
+            shared.cti.emit(Some(key.0), &cti_bus::schema::PromptSaved { prompt: prompt.clone() });
             Some(prompt)
         }
         Ok(Err(e)) => {

@@ -51,6 +51,7 @@ pub fn base_config(media_base: u16) -> RuntimeConfig {
         prompts_dir: "no-such-prompts-folder".into(),
         web_users: vec![],
         recording: Default::default(),
+        webhooks: Vec::new(),
     }
 }
 
