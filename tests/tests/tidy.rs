@@ -38,7 +38,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
         "call-control",
     ];
     let mut runtime: Vec<&str> = cores.to_vec();
-    runtime.extend(["sip-transport", "media-relay", "cti-bus", "prompt-phrases", "sql-store", "cc-model"]);
+    runtime.extend(["sip-transport", "media-relay", "cti-bus", "prompt-phrases", "sql-store", "cc-model", "business-calendar", "acd-engine"]);
     let table: [(&str, Option<Vec<&str>>); 19] = [
         ("sip-message", Some(vec![])),
         ("sip-transaction", Some(vec!["sip-message"])),
@@ -81,6 +81,8 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
                 "cti-bus",
                 "sql-store",
                 "http-api",
+                "business-calendar",
+                "sla-metrics",
             ]),
         ),
     ];

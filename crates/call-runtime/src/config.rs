@@ -76,9 +76,20 @@ pub struct RuntimeConfig {
     pub recording: crate::recording::RecordingConfig,
     /// CRM endpoints that receive the CTI events through the durable outbox [CRM-9].
     pub webhooks: Vec<cti_bus::WebhookConfig>,
+    /// Opening hours of each service (`verde`, `centralino`) [IVR-7, IVR-8].
+    pub services: Vec<ServiceSchedule>,
 }
 
 impl RuntimeConfig {
     /// The prompt folder of the demo (`prompts`, next to `config/`).
     pub const DEFAULT_PROMPTS_DIR: &'static str = "prompts";
+}
+
+/// A service's calendar: weekly hours, drain, Italian and local holidays, closures.
+#[derive(Debug, Clone)]
+pub struct ServiceSchedule {
+    /// The service (`verde`, `centralino`), also the register's channel name.
+    pub name: String,
+    /// Its calendar.
+    pub calendar: business_calendar::Calendar,
 }

@@ -26,7 +26,7 @@ use sip_transport::SipTransport;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-pub use config::{AgentAccount, RuntimeConfig, SipTimers, WebUserAccount};
+pub use config::{AgentAccount, RuntimeConfig, ServiceSchedule, SipTimers, WebUserAccount};
 pub use recording::{RecordingConfig, RecordingPolicy};
 pub use service::SERVICES;
 

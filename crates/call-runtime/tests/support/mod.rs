@@ -52,6 +52,7 @@ pub fn base_config(media_base: u16) -> RuntimeConfig {
         web_users: vec![],
         recording: Default::default(),
         webhooks: Vec::new(),
+        services: Vec::new(),
     }
 }
 

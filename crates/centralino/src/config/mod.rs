@@ -95,6 +95,8 @@ struct FileConfig {
     recording: Option<RecordingSection>,
     #[serde(default)]
     webhook: Vec<contact_center::WebhookSection>,
+    #[serde(default)]
+    service: Vec<services::ServiceSection>,
 }
 
 /// `[recording]`: call recording of bridged calls [CRM-4].
@@ -403,6 +405,7 @@ impl Validator<'_> {
             web_users: self.web_users(&f.web_user),
             recording: self.recording(f.recording.as_ref()),
             webhooks: self.webhooks(&f.webhook),
+            services: self.services(&f.service),
         }
     }
 
@@ -620,6 +623,7 @@ impl Validator<'_> {
 }
 
 mod contact_center;
+mod services;
 
 #[cfg(test)]
 mod tests;
