@@ -83,6 +83,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
                 "http-api",
                 "business-calendar",
                 "sla-metrics",
+                "acd-engine",
             ]),
         ),
     ];

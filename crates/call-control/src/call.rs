@@ -18,6 +18,7 @@ use crate::io::{
     CallConfig, CallEvent, CallInput, CallOutput, DtmfSource, HangupCause, MediaCommand,
     MediaPorts, ReqRef, Side, TargetPlan,
 };
+use crate::connect::Connecting;
 use crate::legs::{self, Fork, ForkState};
 
 /// Methods we accept inside a dialog.
@@ -113,6 +114,12 @@ pub(crate) struct Local {
     pub(crate) held: bool,
     /// A playback to the caller is under way.
     pub(crate) playing: bool,
+    /// The pending attempt to connect the caller to an agent [ACD-2].
+    pub(crate) connect: Option<Connecting>,
+    /// Connect attempts so far; each gets its own leg-B From tag.
+    pub(crate) attempts: u32,
+    /// Our leg-B From tag as built, the stem of each attempt's tag.
+    pub(crate) b_tag_base: String,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +137,12 @@ pub(crate) struct Pending {
 pub(crate) enum Purpose {
     /// A leg-B INVITE to the fork with this index.
     Fork(usize),
+    /// A leg-B INVITE of connect attempt `attempt` to the fork with index `fork`
+    /// (a locally answered call offered to an agent) [ACD-2].
+    Connect {
+        attempt: u32,
+        fork: usize,
+    },
     /// A re-INVITE relayed to `to`.
     ReInvite {
         to: Side,
@@ -270,6 +283,8 @@ impl Call {
                 self.media(MediaCommand::Recording(control));
             }
             CallInput::Recording(_) => {}
+            CallInput::Connect { plan, ring_timeout } => self.connect(now, plan, ring_timeout),
+            CallInput::CancelConnect => self.cancel_connect(),
         }
     }
 
@@ -277,6 +292,9 @@ impl Call {
     pub fn handle_timeout(&mut self, now: Instant) {
         if matches!(self.phase, Phase::Setup(_)) {
             self.fork_no_response(now);
+        }
+        if matches!(self.phase, Phase::Local(_)) {
+            self.connect_timers(now);
         }
         match &self.phase {
             Phase::Setup(s) if now >= s.ring_deadline => self.ring_timeout(now),
@@ -302,6 +320,7 @@ impl Call {
             Phase::Confirmed(_) | Phase::Local(_) => [
                 self.a_timer.map(|t| t.deadline()),
                 self.b_timer.map(|t| t.deadline()),
+                self.connect_deadline(),
             ]
             .into_iter()
             .flatten()
@@ -439,7 +458,8 @@ impl Call {
                 self.send_bye_b(&mut c);
                 self.finish(now, cause);
             }
-            Phase::Local(_) => {
+            Phase::Local(mut l) => {
+                self.abandon_connect(&mut l);
                 self.send_bye_a(now);
                 self.finish(now, cause);
             }
@@ -571,6 +591,9 @@ impl Call {
     fn on_request_failed(&mut self, now: Instant, req: ReqRef) {
         match self.purposes.remove(&req) {
             Some(Purpose::Fork(i)) => self.fork_failed(now, i, StatusCode::REQUEST_TIMEOUT, true),
+            Some(Purpose::Connect { attempt, fork }) => {
+                self.connect_request_failed(now, attempt, fork)
+            }
             Some(Purpose::Refresh { .. }) => self.release(now, HangupCause::SessionExpired),
             Some(Purpose::ReInvite { .. }) => {
                 self.reinvite_failed(now, StatusCode::REQUEST_TIMEOUT)
@@ -597,6 +620,9 @@ impl Call {
         }
         match purpose {
             Purpose::Fork(i) => self.fork_response(now, req, i, response),
+            Purpose::Connect { attempt, fork } => {
+                self.connect_response(now, attempt, fork, response)
+            }
             Purpose::ReInvite { to } => self.reinvite_response(now, to, response),
             Purpose::Refresh { to } => self.refresh_response(now, to, response),
             Purpose::Bye | Purpose::Relay => {}

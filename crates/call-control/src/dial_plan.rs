@@ -46,6 +46,9 @@ pub enum Destination {
     /// Answered by the engine itself and handled by the named service (config
     /// `to = "service:NAME"`; the runtime knows which names exist) [IVR-1].
     Service(String),
+    /// Answered by the engine and queued in the named ACD queue (config
+    /// `to = "queue:NAME"`) [ACD-1, ACD-7].
+    Queue(String),
 }
 
 /// A set of dialled numbers: a decimal range of fixed width, or one exact number.

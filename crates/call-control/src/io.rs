@@ -104,6 +104,28 @@ pub enum CallInput {
     /// Pause or resume the call's recording (sensitive data such as card numbers is
     /// not recorded while paused) [CRM-4].
     Recording(RecordingControl),
+    /// Ring `plan` for a locally answered call (the ACD offers it to an agent) [ACD-2].
+    /// Only one connect attempt at a time; the caller keeps hearing whatever plays until
+    /// the answer. Ignored (with a debug log) while an attempt is pending, once the call
+    /// is bridged, and on a call that is not locally answered.
+    Connect { plan: TargetPlan, ring_timeout: Duration },
+    /// Abandon the connect attempt (CANCEL the pending INVITEs, RFC 3261 §9.1); the
+    /// caller stays. Nothing happens when no attempt is pending.
+    CancelConnect,
+}
+
+/// Why a connect attempt of a locally answered call failed [ACD-7].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnectFailure {
+    /// The ring timeout elapsed: the pending INVITEs were CANCELled.
+    NoAnswer,
+    /// Every target answered with a final failure (486, 603, any 4xx-6xx), or the
+    /// answer carried no usable SDP (488).
+    Rejected(StatusCode),
+    /// No target gave any response (timeout or transport error), or the plan was empty.
+    Unreachable,
+    /// The attempt was abandoned by [`CallInput::CancelConnect`].
+    Cancelled,
 }
 
 /// A change to a call's recording [CRM-4].
@@ -214,6 +236,15 @@ pub enum CallEvent {
     Ended { cause: HangupCause },
     /// A trunk destination answered or failed, for failover [TEL-2].
     TrunkResult { trunk: usize, destination: SocketAddr, ok: bool },
+    /// A target of [`CallInput::Connect`] is ringing (180/183); once per attempt [ACD-2].
+    ConnectRinging,
+    /// A target of [`CallInput::Connect`] answered: the call is now bridged A↔B like a
+    /// call that was set up bridged (no second [`CallEvent::Answered`]) [ACD-2].
+    Connected,
+    /// The connect attempt failed; the caller is still up on the engine and keeps
+    /// waiting (prompts, DTMF and a later `Connect` keep working) [ACD-7]. Reported once
+    /// per attempt.
+    ConnectFailed { cause: ConnectFailure },
 }
 
 /// What the call asks its task to do.

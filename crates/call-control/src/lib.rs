@@ -3,6 +3,7 @@
 
 mod call;
 mod confirmed;
+mod connect;
 pub mod dial_plan;
 pub mod io;
 mod legs;

@@ -73,6 +73,9 @@ impl Call {
             a_acked: false,
             held,
             playing: false,
+            connect: None,
+            attempts: 0,
+            b_tag_base: self.b_from_tag.clone(),
         });
         self.media(MediaCommand::DtmfPayloadType {
             side: Side::A,
@@ -131,6 +134,8 @@ impl Call {
             Method::Bye => {
                 let ok = Response::from_request(&request, StatusCode::OK);
                 self.emit(CallOutput::Respond { tx, response: ok });
+                // An agent still ringing for this caller is CANCELled (RFC 3261 §9.1).
+                self.abandon_connect(l);
                 self.phase = Phase::Ending;
                 self.finish(now, HangupCause::CallerHangup);
             }

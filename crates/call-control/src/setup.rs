@@ -150,7 +150,7 @@ impl Call {
 
     /// Our INVITE for leg B: the caller's identity for the agent's display, our own
     /// Call-ID/tags/Contact, and our offer from the relay's B-side port.
-    fn b_invite(&mut self, uri: &sip_message::Uri) -> Request {
+    pub(crate) fn b_invite(&mut self, uri: &sip_message::Uri) -> Request {
         let mut req = Request::new(Method::Invite, uri.clone());
         let caller = self.a_dialog.remote.clone();
         let mut from_uri = self.cfg.local_contact.clone();
@@ -463,7 +463,7 @@ impl Call {
         self.emit(CallOutput::Event(CallEvent::Answered));
     }
 
-    fn send_bye_b_dialog(&mut self, b: &mut Dialog, to: sip_transaction::Peer) {
+    pub(crate) fn send_bye_b_dialog(&mut self, b: &mut Dialog, to: sip_transaction::Peer) {
         if let Ok(bye) = b.request(Method::Bye) {
             let req = self.new_req(Purpose::Bye);
             self.emit(CallOutput::Send {

@@ -17,6 +17,8 @@ use cti_bus::schema;
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use crate::acd_task::{AcdCmd, AcdEvent};
+use crate::queue_call::{QueueCall, QueueStep};
 use crate::recording::CallRecorder;
 use crate::service::{Service, ServiceDriver, ServiceMedia};
 use crate::{CallKey, CoreCmd, Shared};
@@ -94,8 +96,15 @@ async fn drive(spawn: CallSpawn) {
         b_port: session.local_rtp_port(media_relay::Side::B),
     };
     let cfg = shared.call_config.clone();
+    let channel = register.as_ref().map_or("internal", |r| r.channel.as_str());
+    let mut queue: Option<QueueCall> = None;
     let (call, mut service) = match mode {
         CallMode::Bridge(plan) => (Call::new(now(), invite, tx, source, plan, ports, cfg, seed), None),
+        CallMode::Queue(name) => {
+            info!(queue = %name, "queue call");
+            queue = Some(QueueCall::new(acd_engine::CallId(key.0), &name, channel));
+            (Call::new_local(now(), invite, tx, source, ports, cfg, seed), None)
+        }
         CallMode::Service(service) => {
             let driver = ServiceDriver::new(service);
             info!(service = service.name(), "answered by the engine");
@@ -116,7 +125,8 @@ async fn drive(spawn: CallSpawn) {
     info!("call started");
     let mut recorder = CallRecorder::new(&shared.cfg.recording, service.is_none(), key.0);
     let mut service_media = ServiceMedia::default();
-    let info = CallInfo::from_spec(register.as_ref());
+    let info = CallInfo::from_spec(register.as_ref(), queue.as_ref().map(|q| q.queue.clone()));
+    let (acd_events, mut acd_rx) = mpsc::channel::<AcdEvent>(32);
     let mut register = register
         .and_then(|spec| crate::register::CallRegister::open(shared.register.as_ref(), spec, std::time::SystemTime::now()));
     let ctx = CallCtx { key, shared: &shared, info };
@@ -133,6 +143,10 @@ async fn drive(spawn: CallSpawn) {
                         r.on_event(&ev, std::time::SystemTime::now());
                     }
                     recorder.on_event(&ev, &session, &call, &shared.prompts);
+                    if let Some(q) = queue.as_mut() {
+                        let steps = q.on_call_event(&ev);
+                        feedback.extend(ctx.queue_steps(q, steps, &acd_events, &core, &call, &session, register.as_mut()).await);
+                    }
                     feedback.extend(ctx.on_event(ev, service.as_mut(), &core, recorder.path()).await)
                 }
                 CallOutput::Media(MediaCommand::Recording(control)) => recorder.control(control),
@@ -162,6 +176,15 @@ async fn drive(spawn: CallSpawn) {
             input = inbox.recv() => match input {
                 Some(input) => call.handle(now(), input),
                 None => break,
+            },
+            Some(ev) = acd_rx.recv(), if queue.is_some() => {
+                if let Some(q) = queue.as_mut() {
+                    let steps = q.on_acd_event(ev);
+                    let t = now();
+                    for input in ctx.queue_steps(q, steps, &acd_events, &core, &call, &session, register.as_mut()).await {
+                        call.handle(t, input);
+                    }
+                }
             },
             ev = session.next_event(), if relay_alive => match ev {
                 Some(RelayEvent::Inactive { idle }) => {
@@ -197,10 +220,12 @@ async fn drive(spawn: CallSpawn) {
     debug!(a_to_b = c.a_to_b.packets, b_to_a = c.b_to_a.packets, lost = c.a_to_b.lost + c.b_to_a.lost, "call media");
 }
 
-/// How a call is handled: bridged to targets, or answered by a built-in service.
+/// How a call is handled: bridged to targets, answered by a built-in service, or
+/// answered and queued for an agent.
 pub(crate) enum CallMode {
     Bridge(TargetPlan),
     Service(Service),
+    Queue(String),
 }
 
 /// What a call's outputs need besides the call itself.
@@ -217,20 +242,31 @@ struct CallInfo {
     from: Option<String>,
     to: String,
     agent: Option<String>,
+    /// The queue of a queue call.
+    queue: Option<String>,
+    /// The agent a queue call was connected to.
+    connected_agent: std::sync::OnceLock<String>,
     started: Instant,
     answered: std::sync::OnceLock<Instant>,
 }
 
 impl CallInfo {
-    fn from_spec(spec: Option<&crate::register::RegisterSpec>) -> CallInfo {
+    fn from_spec(spec: Option<&crate::register::RegisterSpec>, queue: Option<String>) -> CallInfo {
         CallInfo {
             channel: spec.map_or("internal", |s| s.channel.as_str()),
             from: spec.map(|s| s.caller.clone()).filter(|c| !c.is_empty()),
             to: spec.map(|s| s.dialled.clone()).unwrap_or_default(),
             agent: spec.and_then(|s| s.agent.clone()),
+            queue,
+            connected_agent: std::sync::OnceLock::new(),
             started: now(),
             answered: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The agent on the call: the dialled one, or the queue call's connected agent.
+    fn agent(&self) -> Option<String> {
+        self.agent.clone().or_else(|| self.connected_agent.get().cloned())
     }
 
     fn waited_seconds(&self) -> u64 {
@@ -259,19 +295,120 @@ impl CallCtx<'_> {
             queue: None,
             waited_seconds: 0,
         });
-        let Some(agent) = i.agent.clone() else { return };
+        if let Some(agent) = i.agent.clone() {
+            self.offer_to_agent(&agent, 0, register);
+        }
+    }
+
+    /// Carries out a queue call's steps; returns the inputs for the call. A step may
+    /// give rise to more (a ring that cannot start goes back to the ACD at once).
+    #[allow(clippy::too_many_arguments)]
+    async fn queue_steps(
+        &self,
+        q: &mut QueueCall,
+        steps: Vec<QueueStep>,
+        events: &mpsc::Sender<AcdEvent>,
+        core: &mpsc::Sender<CoreCmd>,
+        call: &Call,
+        session: &RelaySession,
+        mut register: Option<&mut crate::register::CallRegister>,
+    ) -> Vec<CallInput> {
+        let mut out = Vec::new();
+        let mut pending = steps;
+        while !pending.is_empty() {
+            for step in std::mem::take(&mut pending) {
+                match step {
+                    QueueStep::Call(input) => out.push(input),
+                    QueueStep::Acd(input) => {
+                        if self.shared.acd.tx.send(AcdCmd::Input(input)).await.is_err() {
+                            warn!("ACD task gone");
+                        }
+                    }
+                    QueueStep::Join => {
+                        let join = AcdCmd::Join {
+                            call: q.id,
+                            queue: q.queue.clone(),
+                            priority: 0,
+                            channel: self.info.channel,
+                            events: events.clone(),
+                        };
+                        if self.shared.acd.tx.send(join).await.is_err() {
+                            warn!("ACD task gone: call not queued");
+                        }
+                    }
+                    QueueStep::Music => self.music(call, session),
+                    QueueStep::Ring { agent, waited } => {
+                        let (reply, wait) = tokio::sync::oneshot::channel();
+                        let asked = core.send(CoreCmd::AgentTargets { extension: agent.clone(), reply }).await.is_ok();
+                        let targets = if asked { wait.await.unwrap_or_default() } else { Vec::new() };
+                        if targets.is_empty() {
+                            debug!(agent = %agent, "offered agent has no registered phone");
+                            pending.extend(q.ring_impossible(&agent));
+                            continue;
+                        }
+                        self.offer_to_agent(&agent, waited.as_secs(), register.as_deref_mut());
+                        // The ACD's own ring timer decides; the call's is a safety net.
+                        let ring = self.shared.cfg.acd.queues.iter().find(|c| c.name.0 == q.queue).map_or(self.shared.call_config.ring_timeout, |c| c.ring_timeout);
+                        out.push(CallInput::Connect { plan: TargetPlan { groups: vec![targets] }, ring_timeout: ring + std::time::Duration::from_secs(5) });
+                    }
+                    QueueStep::Talking { agent } => {
+                        let _ = self.info.connected_agent.set(agent.clone());
+                        let _ = self.info.answered.set(now());
+                        if let Some(r) = register.as_deref_mut() {
+                            r.connected(&agent, std::time::SystemTime::now());
+                        }
+                        info!(agent = %agent, "agent answered");
+                        let i = &self.info;
+                        self.emit(&schema::CallAnswered {
+                            channel: i.channel.to_owned(),
+                            agent: Some(agent),
+                            agent_name: None,
+                            queue: i.queue.clone(),
+                            from: i.from.clone(),
+                            to: i.to.clone(),
+                            direction: schema::Direction::In,
+                            waited_seconds: i.waited_seconds(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Loops the music on hold to the caller [ACD-7].
+    fn music(&self, call: &Call, session: &RelaySession) {
+        let music = self.shared.prompts.music("default").or_else(|_| {
+            let names = self.shared.prompts.music_names();
+            self.shared.prompts.music(names.first().copied().unwrap_or("default"))
+        });
+        let (Ok(music), Some(codec)) = (music, call.codec(Side::A)) else {
+            debug!("no music on hold: the caller hears silence");
+            return;
+        };
+        if let Err(e) = session.play_music(media_relay::Side::A, music, prompt_codec(codec)) {
+            debug!(error = %e, "music not started");
+        }
+    }
+
+    /// The call is offered to `agent`: its screen pops (`agent.offered` with channel and
+    /// seconds waited [CTI-3]) and the call's ticket opens [CRM-1], announced by
+    /// `ticket.created` once the store has numbered it.
+    fn offer_to_agent(&self, agent: &str, waited: u64, register: Option<&mut crate::register::CallRegister>) {
+        let i = &self.info;
         self.emit(&schema::AgentOffered {
             channel: i.channel.to_owned(),
-            agent: agent.clone(),
+            agent: agent.to_owned(),
             agent_name: None,
-            queue: None,
+            queue: i.queue.clone(),
             from: i.from.clone(),
             to: i.to.clone(),
             ticket: None,
-            waited_seconds: i.waited_seconds(),
+            waited_seconds: waited,
         });
-        let Some(ticket) = register.and_then(|r| r.offered(&agent, 1, std::time::SystemTime::now())) else { return };
-        let (cti, call, channel, waited) = (self.shared.cti.clone(), self.key.0, i.channel, i.waited_seconds());
+        let level = self.shared.cfg.acd.agents.iter().find(|a| a.id.0 == agent).map_or(1, |a| a.level);
+        let Some(ticket) = register.and_then(|r| r.offered(agent, level, std::time::SystemTime::now())) else { return };
+        let (cti, call, channel, queue, agent) = (self.shared.cti.clone(), self.key.0, i.channel, i.queue.clone(), agent.to_owned());
         tokio::spawn(async move {
             if let Ok(id) = ticket.await {
                 let created = schema::TicketCreated {
@@ -279,7 +416,7 @@ impl CallCtx<'_> {
                     channel: channel.to_owned(),
                     state: "open".to_owned(),
                     agent: Some(agent),
-                    queue: None,
+                    queue,
                     contact: None,
                     waited_seconds: Some(waited),
                 };
@@ -301,14 +438,24 @@ impl CallCtx<'_> {
                 let _ = core.send(CoreCmd::TrunkResult { trunk, destination, ok }).await;
                 Vec::new()
             }
-            CallEvent::Ringing => {
+            CallEvent::Ringing | CallEvent::ConnectRinging => {
                 debug!("ringing");
+                Vec::new()
+            }
+            // Queue calls: the queue driver reacts (see `queue_steps`).
+            CallEvent::Connected => Vec::new(),
+            CallEvent::ConnectFailed { cause } => {
+                debug!(?cause, "agent not reached");
                 Vec::new()
             }
             CallEvent::Answered => {
                 info!("answered");
                 metrics::counter!("centralino_calls_answered_total").increment(1);
                 let i = &self.info;
+                if i.queue.is_some() {
+                    // The engine answered a queue call: the operator's answer comes later.
+                    return service.map(|s| s.on_answered(now())).unwrap_or_default();
+                }
                 let _ = i.answered.set(now());
                 self.emit(&schema::CallAnswered {
                     channel: i.channel.to_owned(),
@@ -343,9 +490,9 @@ impl CallCtx<'_> {
                     cause: label.to_owned(),
                     outcome: None,
                     answered: answered.is_some(),
-                    agent: i.agent.clone().filter(|_| answered.is_some()),
+                    agent: i.agent().filter(|_| answered.is_some()),
                     agent_name: None,
-                    queue: None,
+                    queue: i.queue.clone(),
                     from: i.from.clone(),
                     to: i.to.clone(),
                     direction: schema::Direction::In,

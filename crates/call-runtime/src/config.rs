@@ -78,6 +78,8 @@ pub struct RuntimeConfig {
     pub webhooks: Vec<cti_bus::WebhookConfig>,
     /// Opening hours of each service (`verde`, `centralino`) [IVR-7, IVR-8].
     pub services: Vec<ServiceSchedule>,
+    /// Queues and agents of the ACD [ACD-1..7].
+    pub acd: acd_engine::AcdConfig,
 }
 
 impl RuntimeConfig {

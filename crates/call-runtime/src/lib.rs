@@ -1,7 +1,9 @@
 //! Shell: the SIP core task (transactions, registrar, digest, trunks, routing) and a
 //! task per call driving `call-control`; wires the transport and media shells.
 
+mod acd_task;
 mod call_task;
+mod queue_call;
 pub mod config;
 pub mod recording;
 mod service;
@@ -26,6 +28,7 @@ use sip_transport::SipTransport;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
+pub use acd_task::{AcdControlError, AcdHandle, AgentControl, state_name};
 pub use config::{AgentAccount, RuntimeConfig, ServiceSchedule, SipTimers, WebUserAccount};
 pub use recording::{RecordingConfig, RecordingPolicy};
 pub use service::SERVICES;
@@ -35,6 +38,9 @@ pub use service::SERVICES;
 pub enum RuntimeError {
     #[error(transparent)]
     Transport(#[from] sip_transport::TransportError),
+    /// The queues and agents do not fit together.
+    #[error("ACD configuration: {0}")]
+    Acd(#[from] acd_engine::AcdConfigError),
 }
 
 /// Our number for a call (never its Call-ID: that is personal data in logs).
@@ -51,6 +57,8 @@ pub(crate) enum CoreCmd {
     /// Leg B's Call-ID, so in-dialog requests from the callee reach the call.
     Register { call: CallKey, call_id: String },
     TrunkResult { trunk: usize, destination: SocketAddr, ok: bool },
+    /// The registered contacts of an agent (a queue call rings them) [ACD-2].
+    AgentTargets { extension: String, reply: tokio::sync::oneshot::Sender<Vec<call_control::io::Target>> },
     Gone { call: CallKey },
 }
 
@@ -65,6 +73,8 @@ pub(crate) struct Shared {
     pub(crate) prompts: PromptLibrary,
     /// The per-call register's write queue; `None` runs without a store.
     pub(crate) register: Option<sql_store::StoreWriter>,
+    /// The ACD task [ACD-1..7].
+    pub(crate) acd: AcdHandle,
 }
 
 /// The running engine's SIP and media side.
@@ -73,6 +83,7 @@ pub struct Runtime {
     sip_addr: SocketAddr,
     cti: cti_bus::CtiBus,
     relay: MediaRelay,
+    acd: AcdHandle,
 }
 
 impl Runtime {
@@ -132,10 +143,14 @@ impl Runtime {
         };
         let cti = cti_bus::CtiBus::new(4096);
         let prompts = load_prompts(cfg.prompts_dir.clone()).await;
-        let shared = Arc::new(Shared { cfg, cti: cti.clone(), call_config, relay: relay.clone(), prompts, register });
+        let acd_core = acd_engine::Acd::new(cfg.acd.clone(), now())?;
+        let (acd_tx, acd_rx) = mpsc::channel(10_000);
+        tokio::spawn(acd_task::AcdTask::new(acd_core, &cfg.acd, cti.clone()).run(acd_rx));
+        let acd = AcdHandle { tx: acd_tx };
+        let shared = Arc::new(Shared { cfg, cti: cti.clone(), call_config, relay: relay.clone(), prompts, register, acd: acd.clone() });
         let core = sip_core::SipCore::new(shared, endpoint, transport, registrar, digest, trunks, cmd_tx);
         tokio::spawn(core.run(inbound_rx, cmd_rx));
-        Ok(Runtime { sip_addr: local, cti, relay })
+        Ok(Runtime { sip_addr: local, cti, relay, acd })
     }
 
     /// The SIP listen address (UDP and TCP).
@@ -146,6 +161,11 @@ impl Runtime {
     /// The CTI event bus (subscribe for call, DTMF and agent events).
     pub fn cti(&self) -> cti_bus::CtiBus {
         self.cti.clone()
+    }
+
+    /// The ACD: agent control and live queue state [ACD-5, CTI-5].
+    pub fn acd(&self) -> AcdHandle {
+        self.acd.clone()
     }
 
     /// Media relay totals.

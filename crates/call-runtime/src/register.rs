@@ -22,6 +22,8 @@ pub(crate) struct RegisterSpec {
     pub(crate) agent: Option<String>,
     /// Answered by the engine itself (a service), not by an operator.
     pub(crate) service: bool,
+    /// The ACD queue a queue call waits in.
+    pub(crate) queue: Option<String>,
     pub(crate) sip_call_id: String,
 }
 
@@ -57,9 +59,9 @@ impl CallRegister {
             }
         };
         let reg = CallRegister { writer, key, spec, answered: false, ended: false, ticket_requested: false };
-        // A call routed straight to an operator asked for one at once.
+        // A call routed straight to an operator or a queue asked for one at once.
         if !reg.spec.service {
-            reg.update(CallUpdate::operator_requested(started, None));
+            reg.update(CallUpdate::operator_requested(started, reg.spec.queue.as_deref()));
         }
         Some(reg)
     }
@@ -87,19 +89,32 @@ impl CallRegister {
         }
     }
 
+    /// The conversation with an agent started (a queue call's agent answered) [SLA-9].
+    pub(crate) fn connected(&mut self, agent: &str, at: SystemTime) {
+        if !self.answered {
+            self.answered = true;
+            self.update(CallUpdate::answered(UnixMillis::from_system_time(at), agent));
+        }
+    }
+
     /// Follows the call's events.
     pub(crate) fn on_event(&mut self, event: &CallEvent, at: SystemTime) {
         let at = UnixMillis::from_system_time(at);
         match event {
-            CallEvent::Answered if !self.answered && !self.spec.service => {
+            // A queue call's answer is the engine's: the operator's is `connected`.
+            CallEvent::Answered if !self.answered && !self.spec.service && self.spec.queue.is_none() => {
                 self.answered = true;
                 let agent = self.spec.agent.clone().unwrap_or_else(|| self.spec.dialled.clone());
                 self.update(CallUpdate::answered(at, &agent));
             }
-            CallEvent::Answered => self.answered = true,
+            CallEvent::Answered if self.spec.queue.is_none() => self.answered = true,
             CallEvent::Ended { cause } if !self.ended => {
                 self.ended = true;
-                let (outcome, side) = outcome_of(cause, self.answered, self.spec.service);
+                let (mut outcome, side) = outcome_of(cause, self.answered, self.spec.service);
+                if self.spec.queue.is_some() && !self.answered && side == HangupSide::Caller {
+                    // The caller gave up while waiting in the queue [SLA-4].
+                    outcome = Outcome::AbandonedQueue;
+                }
                 self.update(CallUpdate::ended(at, outcome, side, cause.label()));
             }
             _ => {}

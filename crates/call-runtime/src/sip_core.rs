@@ -23,6 +23,7 @@ use tracing::{debug, info, warn};
 
 use crate::call_task::{self, CallMode, CallSpawn};
 use crate::register::RegisterSpec;
+use acd_engine::{AcdInput, AgentId};
 use sql_store::Channel;
 use crate::service::Service;
 use crate::{CallKey, CoreCmd, Shared};
@@ -32,6 +33,9 @@ const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REGISTER";
 
 struct CallEntry {
     inbox: mpsc::Sender<CallInput>,
+    /// Agents on this call outside the ACD (direct or outbound calls): never offered a
+    /// queue call meanwhile [ACD-2 item "an agent on any call"].
+    agents: Vec<String>,
     call_ids: Vec<String>,
     server_txs: Vec<ServerTxId>,
     client_txs: Vec<ClientTxId>,
@@ -171,6 +175,7 @@ impl SipCore {
         }
         for ext in self.registrar.expire(now) {
             info!(extension = %ext, "agent registration expired");
+            self.acd(AcdInput::AgentRegistration { agent: AgentId::new(ext.as_str()), registered: false });
         }
         metrics::gauge!("centralino_registrations").set(self.registrar.registered_count() as f64);
     }
@@ -328,8 +333,17 @@ impl SipCore {
         let resp = match self.registrar.register(now, &user, request, source.addr, source.transport.reliable()) {
             Ok(change) => {
                 match change {
-                    RegistrationChange::Registered => info!(extension = %user, "agent registered"),
-                    RegistrationChange::Unregistered => info!(extension = %user, "agent unregistered"),
+                    RegistrationChange::Registered => {
+                        info!(extension = %user, "agent registered");
+                        // A registered agent is logged in and available (demo contract);
+                        // a logged-out one stays out until it logs in.
+                        self.acd(AcdInput::AgentRegistration { agent: AgentId::new(user.as_str()), registered: true });
+                        self.acd(AcdInput::AgentLogin { agent: AgentId::new(user.as_str()) });
+                    }
+                    RegistrationChange::Unregistered => {
+                        info!(extension = %user, "agent unregistered");
+                        self.acd(AcdInput::AgentRegistration { agent: AgentId::new(user.as_str()), registered: false });
+                    }
                     RegistrationChange::Refreshed | RegistrationChange::Unchanged => {}
                 }
                 metrics::gauge!("centralino_registrations").set(self.registrar.registered_count() as f64);
@@ -338,6 +352,27 @@ impl SipCore {
             Err(e) => self.registrar.error_response(request, &e),
         };
         self.send(now, tx, resp);
+    }
+
+    /// The registered contacts of an agent, rung in parallel.
+    fn agent_targets(&self, extension: &str, now: Instant) -> Vec<Target> {
+        self.registrar
+            .targets(extension, now)
+            .into_iter()
+            .map(|t| Target {
+                uri: t.uri,
+                peer: Peer { addr: t.destination, transport: if t.reliable { Transport::Tcp } else { Transport::Udp } },
+                trunk: None,
+            })
+            .collect()
+    }
+
+    /// A fact for the ACD task; a full queue is logged (the ACD reconciles on the next
+    /// registration or call).
+    fn acd(&self, input: AcdInput) {
+        if self.shared.acd.tx.try_send(crate::acd_task::AcdCmd::Input(input)).is_err() {
+            warn!("ACD queue full: agent event dropped");
+        }
     }
 
     fn challenge(&mut self, now: Instant, tx: ServerTxId, request: &Request, stale: bool, proxy: bool) {
@@ -354,10 +389,14 @@ impl SipCore {
     }
 
     fn on_invite(&mut self, now: Instant, tx: ServerTxId, request: Request, source: Peer) {
+        let mut agents_on_call = Vec::new();
         let origin = match self.trunks.classify(source.addr.ip()) {
             Some(TrunkId(t)) => Origin::Trunk(t),
             None => match self.agent_identity(now, &request, source) {
-                Ok(_extension) => Origin::Agent,
+                Ok(extension) => {
+                    agents_on_call.push(extension);
+                    Origin::Agent
+                }
                 Err(AgentAuth::Challenge { stale }) => return self.challenge(now, tx, &request, stale, true),
                 Err(AgentAuth::Forbidden) => {
                     metrics::counter!("centralino_calls_refused_total", "reason" => "stranger").increment(1);
@@ -368,6 +407,9 @@ impl SipCore {
         let Some(number) = request.uri.user.clone() else {
             return self.respond(now, tx, &request, StatusCode::NOT_FOUND);
         };
+        if matches!(self.shared.cfg.dial_plan.route(&number, origin), Some(Destination::Agent)) {
+            agents_on_call.push(number.clone());
+        }
         let mode = match self.shared.cfg.dial_plan.route(&number, origin) {
             None => {
                 metrics::counter!("centralino_calls_refused_total", "reason" => "no_route").increment(1);
@@ -381,19 +423,8 @@ impl SipCore {
                     return self.respond(now, tx, &request, StatusCode::NOT_FOUND);
                 }
             },
-            Some(Destination::Agent) => CallMode::Bridge(TargetPlan {
-                groups: vec![
-                    self.registrar
-                        .targets(&number, now)
-                        .into_iter()
-                        .map(|t| Target {
-                            uri: t.uri,
-                            peer: Peer { addr: t.destination, transport: if t.reliable { Transport::Tcp } else { Transport::Udp } },
-                            trunk: None,
-                        })
-                        .collect(),
-                ],
-            }),
+            Some(Destination::Agent) => CallMode::Bridge(TargetPlan { groups: vec![self.agent_targets(&number, now)] }),
+            Some(Destination::Queue(queue)) => CallMode::Queue(queue.clone()),
             Some(Destination::Trunk(i)) => CallMode::Bridge(TargetPlan {
                 groups: self
                     .trunks
@@ -421,9 +452,13 @@ impl SipCore {
         let (inbox_tx, inbox_rx) = mpsc::channel(64);
         self.calls.insert(
             key,
-            CallEntry { inbox: inbox_tx, call_ids: vec![call_id.clone()], server_txs: vec![tx], client_txs: Vec::new() },
+            CallEntry { inbox: inbox_tx, agents: agents_on_call.clone(), call_ids: vec![call_id.clone()], server_txs: vec![tx], client_txs: Vec::new() },
         );
         self.by_call_id.insert(call_id, key);
+        // Ringing or talking on a direct or outbound call, an agent takes no queue call.
+        for agent in &agents_on_call {
+            self.acd(AcdInput::AgentBusyElsewhere { agent: AgentId::new(agent.as_str()), busy: true });
+        }
         self.by_server_tx.insert(tx, key);
         metrics::counter!("centralino_calls_total", "origin" => if matches!(origin, Origin::Agent) { "agent" } else { "trunk" })
             .increment(1);
@@ -440,6 +475,10 @@ impl SipCore {
             caller: request.headers.from().ok().and_then(|f| f.uri.user.clone()).unwrap_or_else(|| "anonymous".to_owned()),
             agent: matches!(self.shared.cfg.dial_plan.route(&number, origin), Some(Destination::Agent)).then(|| number.clone()),
             service: matches!(mode, CallMode::Service(_)),
+            queue: match &mode {
+                CallMode::Queue(q) => Some(q.clone()),
+                _ => None,
+            },
             sip_call_id: request.headers.call_id().unwrap_or_default().to_owned(),
         });
         tokio::spawn(call_task::run(CallSpawn {
@@ -498,11 +537,17 @@ impl SipCore {
                     self.by_call_id.insert(call_id, call);
                 }
             }
+            CoreCmd::AgentTargets { extension, reply } => {
+                let _ = reply.send(self.agent_targets(&extension, now));
+            }
             CoreCmd::TrunkResult { trunk, destination, ok } => {
                 self.trunks.handle_call_result(TrunkId(trunk), destination, ok);
             }
             CoreCmd::Gone { call } => {
                 if let Some(e) = self.calls.remove(&call) {
+                    for agent in &e.agents {
+                        self.acd(AcdInput::AgentBusyElsewhere { agent: AgentId::new(agent.as_str()), busy: false });
+                    }
                     for c in e.call_ids {
                         self.by_call_id.remove(&c);
                     }

@@ -4,6 +4,8 @@
 mod config;
 mod prompts_cli;
 mod register_cli;
+mod report_cli;
+mod engine_control;
 mod outbox;
 
 use std::path::PathBuf;
@@ -22,6 +24,9 @@ const USAGE: &str = "usage:
                                         the per-call register as CSV (columns of GET /api/calls)
   centralino purge [--older-than-years N] [--force] [--config FILE]
                                         delete calls older than N years (at least 3 without --force)
+  centralino report --from YYYY-MM-DD --to YYYY-MM-DD --format csv|xlsx|json [--output FILE]
+                    [--input calls.csv --lines N] [--channel NAME] [--group-by G] [--config FILE]
+                                        tender and ARERA TIQV figures of a period (`report --help`)
   centralino prompts COMMAND [--dir DIR] manage voice prompts: list, add, delete, history,
                                         restore-version, backup, restore (`prompts --help`)
   centralino --version | --help";
@@ -90,6 +95,7 @@ fn main() -> ExitCode {
             }
         }
         Some("prompts") => prompts_cli::run(&args[1..]),
+        Some("report") => report_cli::run(&args[1..]),
         Some("--version") | Some("-V") => {
             println!("centralino {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -123,6 +129,7 @@ fn run(path: PathBuf) -> anyhow::Result<()> {
         };
         let register = store.as_ref().map(|s| sql_store::StoreWriter::spawn(s.clone(), sql_store::WriterConfig::default()).0);
         let webhooks = cfg.webhooks.clone();
+        let acd_config = cfg.acd.clone();
         let engine = call_runtime::Runtime::start_with_register(cfg, register).await.context("starting the SIP runtime")?;
         info!(sip = %engine.sip_addr(), "centralino listening (UDP and TCP)");
         // CRM webhooks through the durable outbox [CRM-9]; kept alive until shutdown.
@@ -142,7 +149,7 @@ fn run(path: PathBuf) -> anyhow::Result<()> {
                 cti: engine.cti(),
                 auth: std::sync::Arc::new(http_api::Authenticator::new(web_users, store.clone())),
                 store,
-                control: None,
+                control: Some(std::sync::Arc::new(engine_control::AcdControl::new(engine.acd(), &acd_config))),
                 files_root: std::env::current_dir().context("working directory")?,
             };
             tokio::spawn(http_api::serve(listener, state));

@@ -27,7 +27,9 @@ pub mod traffic;
 pub use availability::{AvailabilityFigure, availability, availability_month};
 pub use csv::{CsvError, parse_calls_csv};
 pub use erlang::{Staffing, erlang_c_agents, erlang_c_service_level};
-pub use hours::{AlwaysOpen, ServiceHours, WeeklyUtcHours};
+pub use hours::{
+    AlwaysOpen, SecondsHours, ServiceHours, WeeklyUtcHours, offset_millis_from_seconds,
+};
 pub use periods::{Granularity, Period, local_month_bounds, period_of, split_calls_by_period};
 pub use report::{Report, ReportConfig, ReportInput, TenderThresholds, build_report};
 pub use rfc3339::{TimestampError, parse_rfc3339};

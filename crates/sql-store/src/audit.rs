@@ -65,6 +65,11 @@ pub struct TokenRecord {
     pub expires_at: Option<UnixMillis>,
 }
 
+/// `audit_log` columns as read.
+type AuditRow = (i64, i64, String, String, String, String, String, Option<String>);
+/// `api_tokens` columns as read.
+type TokenRow = (i64, String, String, String, Option<String>, i64, Option<i64>);
+
 impl Store {
     /// Appends an audit entry.
     pub async fn audit(&self, entry: &NewAuditEntry, at: UnixMillis) -> Result<(), StoreError> {
@@ -89,7 +94,7 @@ impl Store {
     /// The newest `limit` audit entries before `before_id` (all when `None`), newest first.
     pub async fn audit_entries(&self, limit: u32, before_id: Option<i64>) -> Result<Vec<AuditEntry>, StoreError> {
         on_pool!(self, pool => {
-            let rows: Vec<(i64, i64, String, String, String, String, String, Option<String>)> = sqlx::query_as(
+            let rows: Vec<AuditRow> = sqlx::query_as(
                 "SELECT id, at, actor, role, action, target, result, detail FROM audit_log \
                  WHERE id < $1 ORDER BY id DESC LIMIT $2",
             )
@@ -115,6 +120,7 @@ impl Store {
     }
 
     /// Stores a token's hash; returns its id.
+    #[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
     pub async fn insert_token(&self, hash: &str, kind: &str, username: &str, role: &str, label: Option<&str>, at: UnixMillis, expires_at: Option<UnixMillis>) -> Result<i64, StoreError> {
         on_pool!(self, pool => {
             sqlx::query_scalar(
@@ -137,7 +143,7 @@ impl Store {
     /// The live (not revoked, not expired at `now`) token with this hash.
     pub async fn token_by_hash(&self, hash: &str, now: UnixMillis) -> Result<Option<TokenRecord>, StoreError> {
         on_pool!(self, pool => {
-            let row: Option<(i64, String, String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+            let row: Option<TokenRow> = sqlx::query_as(
                 "SELECT id, kind, username, role, label, created_at, expires_at FROM api_tokens \
                  WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
             )

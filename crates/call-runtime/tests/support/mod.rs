@@ -11,7 +11,7 @@ use call_control::dial_plan::DialPlan;
 use call_control::trunk::TrunkConfig;
 use call_runtime::{AgentAccount, RuntimeConfig, SipTimers};
 use media_relay::RelayConfig;
-use sip_message::{Limits, Message, Request, Response, parse_datagram};
+use sip_message::{HeaderName, Limits, Message, Request, Response, parse_datagram};
 use tokio::net::UdpSocket;
 
 /// SIP on an ephemeral loopback port, media from `media_base..media_base+99`, agent 2001
@@ -53,6 +53,7 @@ pub fn base_config(media_base: u16) -> RuntimeConfig {
         recording: Default::default(),
         webhooks: Vec::new(),
         services: Vec::new(),
+        acd: acd_engine::AcdConfig::new(Vec::new(), Vec::new()),
     }
 }
 
@@ -151,4 +152,17 @@ pub async fn cti_event(
             return ev.data.clone();
         }
     }
+}
+
+/// A `200 OK` to `req` (an in-dialog request from the engine), copying the dialog headers.
+pub fn ok_to(req: &Request) -> String {
+    let h = |n: HeaderName| req.headers.get(&n).unwrap_or_default().to_owned();
+    format!(
+        "SIP/2.0 200 OK\r\nVia: {}\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {}\r\nContent-Length: 0\r\n\r\n",
+        h(HeaderName::Via),
+        h(HeaderName::From),
+        h(HeaderName::To),
+        h(HeaderName::CallId),
+        h(HeaderName::CSeq)
+    )
 }

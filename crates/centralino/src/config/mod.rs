@@ -97,6 +97,8 @@ struct FileConfig {
     webhook: Vec<contact_center::WebhookSection>,
     #[serde(default)]
     service: Vec<services::ServiceSection>,
+    #[serde(default)]
+    queue: Vec<contact_center::QueueSection>,
 }
 
 /// `[recording]`: call recording of bridged calls [CRM-4].
@@ -211,6 +213,12 @@ struct HttpSection {
 struct AgentsSection {
     extensions: Spanned<String>,
     password_template: Spanned<String>,
+    /// Extensions at level II (the others are level I) [ACD-6].
+    #[serde(default)]
+    level2: Option<Spanned<String>>,
+    /// Largest share of calls sent to an external destination on overflow [TEL-6].
+    #[serde(default)]
+    external_share_cap_percent: Option<Spanned<u8>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -368,9 +376,11 @@ impl Validator<'_> {
         let http_listen = f.http.as_ref().map(|h| self.socket("http.listen", &h.listen));
 
         let agents = self.agents(&f.agents);
+        let acd = self.acd(&agents, f.agents.level2.as_ref(), &f.queue, f.agents.external_share_cap_percent.as_ref());
         let trunks = self.trunks(&f.trunk);
         let trunk_registrations = self.registrations(&f.trunk);
-        let dial_plan = self.dial_plan(&f.route, &trunks);
+        let queue_names: Vec<String> = acd.queues.iter().map(|q| q.name.0.clone()).collect();
+        let dial_plan = self.dial_plan(&f.route, &trunks, &queue_names);
 
         RuntimeConfig {
             sip_listen,
@@ -406,6 +416,7 @@ impl Validator<'_> {
             recording: self.recording(f.recording.as_ref()),
             webhooks: self.webhooks(&f.webhook),
             services: self.services(&f.service),
+            acd,
         }
     }
 
@@ -572,7 +583,7 @@ impl Validator<'_> {
         out
     }
 
-    fn dial_plan(&mut self, sections: &[RouteSection], trunks: &[TrunkConfig]) -> DialPlan {
+    fn dial_plan(&mut self, sections: &[RouteSection], trunks: &[TrunkConfig], queues: &[String]) -> DialPlan {
         let trunk_index = |name: &str| trunks.iter().position(|t| t.name == name);
         let mut routes = Vec::new();
         for r in sections {
@@ -599,6 +610,14 @@ impl Validator<'_> {
             }
             let to = match r.to.get_ref().as_str() {
                 "agent" => Destination::Agent,
+                other if other.starts_with("queue:") => {
+                    let name = other.trim_start_matches("queue:");
+                    if !queues.iter().any(|q| q == name) {
+                        self.issue(r.to.span(), format!("route.to: unknown queue {name:?} (define it with [[queue]])"));
+                        continue;
+                    }
+                    Destination::Queue(name.to_owned())
+                }
                 other if other.starts_with("service:") => {
                     let name = other.trim_start_matches("service:");
                     if !call_runtime::SERVICES.contains(&name) {
@@ -611,7 +630,7 @@ impl Validator<'_> {
                 other => match other.strip_prefix("trunk:").and_then(trunk_index) {
                     Some(i) => Destination::Trunk(i),
                     None => {
-                        self.issue(r.to.span(), format!("route.to: {other:?} is not \"agent\", \"trunk:NAME\" of a defined trunk or \"service:NAME\""));
+                        self.issue(r.to.span(), format!("route.to: {other:?} is not \"agent\", \"trunk:NAME\" of a defined trunk, \"queue:NAME\" or \"service:NAME\""));
                         continue;
                     }
                 },

@@ -35,7 +35,16 @@ fn demo_config_is_valid() {
     assert_eq!(cfg.agents[0].password, "pw2001");
     assert_eq!(cfg.trunks.len(), 2);
     assert_eq!(cfg.trunks[0].outbound.len(), 2);
-    assert_eq!(cfg.dial_plan.routes.len(), 4);
+    assert_eq!(cfg.dial_plan.routes.len(), 6);
+    // [ACD-1] The green number and the switchboard queue for operators.
+    assert_eq!(cfg.dial_plan.route("800904277", Origin::Trunk(0)), Some(&Destination::Queue("verde".into())));
+    assert_eq!(cfg.dial_plan.route("08744291", Origin::Trunk(1)), Some(&Destination::Queue("centralino".into())));
+    let queues: Vec<&str> = cfg.acd.queues.iter().map(|q| q.name.0.as_str()).collect();
+    assert_eq!(queues, ["verde", "centralino", "livello2"]);
+    assert_eq!(cfg.acd.queues[2].required_level, Some(2));
+    // [ACD-6] Level II = 2011-2020.
+    let level = |ext: &str| cfg.acd.agents.iter().find(|a| a.id.0 == ext).map(|a| a.level);
+    assert_eq!((level("2010"), level("2011"), level("2020")), (Some(1), Some(2), Some(2)));
     assert_eq!(cfg.dial_plan.route("9000", Origin::Agent), Some(&Destination::Service("prompt-recorder".into())));
     assert_eq!(cfg.dial_plan.route("9000", Origin::Trunk(0)), None, "only agents record prompts");
     assert_eq!(cfg.recording.policy, RecordingPolicy::Off, "the demo records nothing");
@@ -126,3 +135,15 @@ fn unknown_keys_are_rejected_with_their_line() {
     assert!(err.to_string().contains("colour"), "{err}");
 }
 
+#[test]
+fn acd_queue_errors_name_file_and_line() {
+    let bad = format!("{DEMO}\n[[queue]]\nname = \"x\"\nstrategy = \"random\"\nmembers = [\"2001-2003\", \"9999\"]\nmax_wait_s = 60\n");
+    let err = parse(Path::new("c.toml"), &bad).unwrap_err().to_string();
+    let base = DEMO.lines().count() + 1;
+    assert!(err.contains(&format!("c.toml:{}: queue.strategy", base + 3)), "{err}");
+    assert!(err.contains("member 9999 is not an agent extension"), "{err}");
+    assert!(err.contains("queue.on_max_wait is required"), "{err}");
+    let bad_route = DEMO.replace("to = \"queue:verde\"", "to = \"queue:nowhere\"");
+    let err = parse(Path::new("c.toml"), &bad_route).unwrap_err().to_string();
+    assert!(err.contains("unknown queue \"nowhere\""), "{err}");
+}

@@ -1,0 +1,293 @@
+//! A queue call (`to = "queue:NAME"`): the engine answers, welcomes the caller, puts it in
+//! the ACD queue with music on hold, says its position and expected wait when the ACD asks
+//! [IVR-5], rings the agent the ACD chose and bridges on answer; a ring that fails hands the
+//! caller back to the ACD, which keeps its place [ACD-1..3, ACD-7, CTI-3].
+//!
+//! The driver is a plain state machine: the call task feeds it the call's events and the
+//! ACD's decisions and carries out the `QueueStep`s it returns.
+
+use std::time::Duration;
+
+use acd_engine::{AcdInput, AgentId, CallId, OfferFailure};
+use call_control::io::{CallEvent, CallInput, ConnectFailure};
+use prompt_phrases::{Language, expected_wait, queue_position};
+
+use crate::acd_task::AcdEvent;
+
+/// What the call task must do for the queue call.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // short-lived, a handful per event
+pub(crate) enum QueueStep {
+    /// Feed the call.
+    Call(CallInput),
+    /// Tell the ACD.
+    Acd(AcdInput),
+    /// Join the ACD queue (once, after the answer).
+    Join,
+    /// Loop the music on hold to the caller.
+    Music,
+    /// Look up the agent's phones and ring them (`Connect`), for `ring_timeout`.
+    Ring { agent: String, waited: Duration },
+    /// The agent answered: the conversation starts (register, CTI).
+    Talking { agent: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    /// Not answered yet.
+    Setup,
+    /// In the queue (hearing the welcome, music or an announcement).
+    Waiting,
+    /// An agent's phone rings (the caller still hears music).
+    Ringing { agent: String },
+    /// Bridged to the agent.
+    Connected { agent: String },
+    /// Leaving: a message then hang-up.
+    Leaving,
+    /// Over.
+    Done,
+}
+
+/// The state of one queue call.
+#[derive(Debug)]
+pub(crate) struct QueueCall {
+    /// The ACD's number for this call.
+    pub(crate) id: CallId,
+    /// The queue.
+    pub(crate) queue: String,
+    /// The welcome prompt (`it/benvenuto_numero_verde`…).
+    welcome: String,
+    phase: Phase,
+    /// A prompt list is playing (welcome, announcement, exit message).
+    speaking: bool,
+    /// An announcement that arrived while speaking, said next.
+    pending_announcement: Option<Vec<String>>,
+}
+
+impl QueueCall {
+    pub(crate) fn new(id: CallId, queue: &str, channel: &str) -> QueueCall {
+        let welcome = match channel {
+            "verde" => "it/benvenuto_numero_verde",
+            "centralino" => "it/benvenuto_centralino",
+            _ => "it/benvenuto",
+        };
+        QueueCall {
+            id,
+            queue: queue.to_owned(),
+            welcome: welcome.to_owned(),
+            phase: Phase::Setup,
+            speaking: false,
+            pending_announcement: None,
+        }
+    }
+
+
+    /// An event of the call.
+    pub(crate) fn on_call_event(&mut self, ev: &CallEvent) -> Vec<QueueStep> {
+        match ev {
+            CallEvent::Answered if self.phase == Phase::Setup => {
+                // Join at once: the wait counts from the answer and an agent found during
+                // the welcome connects without waiting for it to end [IVR-5].
+                self.phase = Phase::Waiting;
+                self.speaking = true;
+                vec![QueueStep::Join, QueueStep::Call(CallInput::Play { prompts: vec![self.welcome.clone()], barge_in: false })]
+            }
+            CallEvent::PlaybackDone { .. } => {
+                self.speaking = false;
+                match self.phase {
+                    Phase::Leaving => {
+                        self.phase = Phase::Done;
+                        vec![QueueStep::Call(CallInput::Hangup)]
+                    }
+                    Phase::Waiting | Phase::Ringing { .. } => match self.pending_announcement.take() {
+                        Some(prompts) => {
+                            self.speaking = true;
+                            vec![QueueStep::Call(CallInput::Play { prompts, barge_in: false })]
+                        }
+                        None => vec![QueueStep::Music],
+                    },
+                    _ => Vec::new(),
+                }
+            }
+            CallEvent::Connected => match std::mem::replace(&mut self.phase, Phase::Done) {
+                Phase::Ringing { agent } => {
+                    self.phase = Phase::Connected { agent: agent.clone() };
+                    self.speaking = false;
+                    self.pending_announcement = None;
+                    vec![
+                        QueueStep::Acd(AcdInput::OfferAnswered { call: self.id, agent: AgentId::new(agent.as_str()) }),
+                        QueueStep::Talking { agent },
+                    ]
+                }
+                other => {
+                    self.phase = other;
+                    Vec::new()
+                }
+            },
+            CallEvent::ConnectFailed { cause } => match std::mem::replace(&mut self.phase, Phase::Waiting) {
+                Phase::Ringing { agent } => {
+                    let reason = match cause {
+                        // We cancelled because the ACD withdrew the offer: it knows.
+                        ConnectFailure::Cancelled => return Vec::new(),
+                        ConnectFailure::NoAnswer => OfferFailure::NoAnswer,
+                        ConnectFailure::Rejected(_) => OfferFailure::Rejected,
+                        ConnectFailure::Unreachable => OfferFailure::Unreachable,
+                    };
+                    vec![QueueStep::Acd(AcdInput::OfferFailed { call: self.id, agent: AgentId::new(agent.as_str()), reason })]
+                }
+                other => {
+                    self.phase = other;
+                    Vec::new()
+                }
+            },
+            CallEvent::Ended { .. } => {
+                let step = match &self.phase {
+                    Phase::Connected { .. } => Some(AcdInput::CallEnded { call: self.id }),
+                    Phase::Waiting | Phase::Ringing { .. } | Phase::Leaving => Some(AcdInput::CallerLeft { call: self.id }),
+                    Phase::Setup | Phase::Done => None,
+                };
+                self.phase = Phase::Done;
+                step.map(QueueStep::Acd).into_iter().collect()
+            }
+            CallEvent::Dtmf { digit, .. } if matches!(self.phase, Phase::Waiting | Phase::Ringing { .. }) => {
+                vec![QueueStep::Acd(AcdInput::CallerKey { call: self.id, key: *digit })]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A decision of the ACD about this call.
+    pub(crate) fn on_acd_event(&mut self, ev: AcdEvent) -> Vec<QueueStep> {
+        match ev {
+            AcdEvent::Offer { agent, waited } if self.phase == Phase::Waiting => {
+                self.phase = Phase::Ringing { agent: agent.clone() };
+                vec![QueueStep::Ring { agent, waited }]
+            }
+            AcdEvent::Offer { agent, .. } => {
+                // Not waiting any more (ringing someone else, leaving): refuse at once.
+                vec![QueueStep::Acd(AcdInput::OfferFailed { call: self.id, agent: AgentId::new(agent), reason: OfferFailure::Unreachable })]
+            }
+            AcdEvent::CancelOffer { agent } => match &self.phase {
+                Phase::Ringing { agent: ringing } if *ringing == agent => vec![QueueStep::Call(CallInput::CancelConnect)],
+                _ => Vec::new(),
+            },
+            AcdEvent::Announce { position, expected_wait: wait } => {
+                if !matches!(self.phase, Phase::Waiting) {
+                    return Vec::new();
+                }
+                let prompts = announcement(position, wait);
+                if self.speaking {
+                    self.pending_announcement = Some(prompts);
+                    Vec::new()
+                } else {
+                    self.speaking = true;
+                    vec![QueueStep::Call(CallInput::Play { prompts, barge_in: false })]
+                }
+            }
+            AcdEvent::Exit { action } => {
+                // Voicemail, external destinations and callbacks come with the IVR issue;
+                // until then every exit says goodbye and hangs up (documented).
+                tracing::info!(?action, "caller leaves the queue");
+                if matches!(self.phase, Phase::Ringing { .. }) {
+                    return vec![QueueStep::Call(CallInput::CancelConnect)];
+                }
+                self.phase = Phase::Leaving;
+                self.speaking = true;
+                let prompt = match action {
+                    acd_engine::ExitAction::MessageAndHangup(p) => p,
+                    _ => "it/arrivederci".to_owned(),
+                };
+                vec![QueueStep::Call(CallInput::Play { prompts: vec![prompt], barge_in: false })]
+            }
+        }
+    }
+
+    /// The agent's phones could not be looked up or there are none.
+    pub(crate) fn ring_impossible(&mut self, agent: &str) -> Vec<QueueStep> {
+        self.phase = Phase::Waiting;
+        vec![QueueStep::Acd(AcdInput::OfferFailed { call: self.id, agent: AgentId::new(agent), reason: OfferFailure::Unreachable })]
+    }
+}
+
+/// "Sei il numero 3 in coda. L'attesa prevista è di circa 2 minuti." [IVR-5]
+fn announcement(position: usize, wait: Option<Duration>) -> Vec<String> {
+    let position = u32::try_from(position).unwrap_or(u32::MAX);
+    let mut prompts: Vec<String> = queue_position(Language::It, position).iter().map(|p| p.path()).collect();
+    if let Some(w) = wait {
+        let secs = u32::try_from(w.as_secs()).unwrap_or(u32::MAX);
+        prompts.extend(expected_wait(Language::It, secs).iter().map(|p| p.path()));
+    }
+    prompts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sip_message::StatusCode;
+
+    fn answered() -> QueueCall {
+        let mut q = QueueCall::new(CallId(7), "verde", "verde");
+        let steps = q.on_call_event(&CallEvent::Answered);
+        assert_eq!(steps[0], QueueStep::Join);
+        assert!(matches!(&steps[1], QueueStep::Call(CallInput::Play { prompts, .. }) if prompts == &["it/benvenuto_numero_verde"]));
+        q
+    }
+
+    #[test]
+    fn acd_7_welcome_then_music_then_announcement_then_music() {
+        let mut q = answered();
+        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }), vec![QueueStep::Music]);
+        let steps = q.on_acd_event(AcdEvent::Announce { position: 3, expected_wait: Some(Duration::from_secs(120)) });
+        let QueueStep::Call(CallInput::Play { prompts, .. }) = &steps[0] else { panic!("{steps:?}") };
+        assert_eq!(prompts[0], "it/sei_il_numero");
+        assert!(prompts.len() > 3, "position and wait: {prompts:?}");
+        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }), vec![QueueStep::Music]);
+    }
+
+    #[test]
+    fn ivr_5_an_announcement_during_the_welcome_waits_for_it() {
+        let mut q = answered();
+        assert!(q.on_acd_event(AcdEvent::Announce { position: 2, expected_wait: None }).is_empty());
+        let steps = q.on_call_event(&CallEvent::PlaybackDone { completed: true });
+        assert!(matches!(&steps[0], QueueStep::Call(CallInput::Play { prompts, .. }) if prompts[0] == "it/sei_il_numero"));
+    }
+
+    #[test]
+    fn acd_2_an_offer_rings_and_the_answer_connects() {
+        let mut q = answered();
+        let steps = q.on_acd_event(AcdEvent::Offer { agent: "2001".into(), waited: Duration::from_secs(4) });
+        assert_eq!(steps, vec![QueueStep::Ring { agent: "2001".into(), waited: Duration::from_secs(4) }]);
+        // No announcement while the agent's phone rings.
+        assert!(q.on_acd_event(AcdEvent::Announce { position: 1, expected_wait: None }).is_empty());
+        let steps = q.on_call_event(&CallEvent::Connected);
+        assert_eq!(steps[0], QueueStep::Acd(AcdInput::OfferAnswered { call: CallId(7), agent: AgentId::new("2001") }));
+        assert_eq!(q.phase, Phase::Connected { agent: "2001".into() });
+        let steps = q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CalleeHangup });
+        assert_eq!(steps, vec![QueueStep::Acd(AcdInput::CallEnded { call: CallId(7) })]);
+    }
+
+    #[test]
+    fn acd_2_a_refused_ring_goes_back_to_the_acd_and_a_withdrawn_one_does_not() {
+        let mut q = answered();
+        q.on_acd_event(AcdEvent::Offer { agent: "2001".into(), waited: Duration::ZERO });
+        let steps = q.on_call_event(&CallEvent::ConnectFailed { cause: ConnectFailure::Rejected(StatusCode::BUSY_HERE) });
+        assert_eq!(
+            steps,
+            vec![QueueStep::Acd(AcdInput::OfferFailed { call: CallId(7), agent: AgentId::new("2001"), reason: OfferFailure::Rejected })]
+        );
+        q.on_acd_event(AcdEvent::Offer { agent: "2002".into(), waited: Duration::ZERO });
+        assert_eq!(q.on_acd_event(AcdEvent::CancelOffer { agent: "2002".into() }), vec![QueueStep::Call(CallInput::CancelConnect)]);
+        assert!(q.on_call_event(&CallEvent::ConnectFailed { cause: ConnectFailure::Cancelled }).is_empty());
+        // The caller hangs up while waiting: it left the queue.
+        let steps = q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CallerHangup });
+        assert_eq!(steps, vec![QueueStep::Acd(AcdInput::CallerLeft { call: CallId(7) })]);
+    }
+
+    #[test]
+    fn an_exit_says_goodbye_and_hangs_up() {
+        let mut q = answered();
+        let steps = q.on_acd_event(AcdEvent::Exit { action: acd_engine::ExitAction::MessageAndHangup("it/chiuso".into()) });
+        assert!(matches!(&steps[0], QueueStep::Call(CallInput::Play { prompts, .. }) if prompts == &["it/chiuso"]));
+        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }), vec![QueueStep::Call(CallInput::Hangup)]);
+    }
+}
