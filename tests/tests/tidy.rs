@@ -84,6 +84,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
                 "business-calendar",
                 "sla-metrics",
                 "acd-engine",
+                "cc-model",
             ]),
         ),
     ];

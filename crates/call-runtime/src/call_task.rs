@@ -97,12 +97,17 @@ async fn drive(spawn: CallSpawn) {
     };
     let cfg = shared.call_config.clone();
     let channel = register.as_ref().map_or("internal", |r| r.channel.as_str());
-    let mut queue: Option<QueueCall> = None;
+    let mut queue: Option<QueueSide> = None;
     let (call, mut service) = match mode {
         CallMode::Bridge(plan) => (Call::new(now(), invite, tx, source, plan, ports, cfg, seed), None),
         CallMode::Queue(name) => {
             info!(queue = %name, "queue call");
-            queue = Some(QueueCall::new(acd_engine::CallId(key.0), &name, channel));
+            // Out of hours, draining or forced closed: voicemail instead [IVR-7, IVR-8].
+            let closed = !matches!(shared.schedules.status(channel, std::time::SystemTime::now()), business_calendar::Status::Open);
+            if closed {
+                info!(queue = %name, "service closed: voicemail");
+            }
+            queue = Some(QueueSide::new(QueueCall::new(acd_engine::CallId(key.0), &name, channel, closed)));
             (Call::new_local(now(), invite, tx, source, ports, cfg, seed), None)
         }
         CallMode::Service(service) => {
@@ -125,10 +130,18 @@ async fn drive(spawn: CallSpawn) {
     info!("call started");
     let mut recorder = CallRecorder::new(&shared.cfg.recording, service.is_none(), key.0);
     let mut service_media = ServiceMedia::default();
-    let info = CallInfo::from_spec(register.as_ref(), queue.as_ref().map(|q| q.queue.clone()));
-    let (acd_events, mut acd_rx) = mpsc::channel::<AcdEvent>(32);
+    let info = CallInfo::from_spec(register.as_ref(), queue.as_ref().map(|q| q.call.queue.clone()));
+    let mut acd_rx = match queue.as_mut() {
+        Some(q) => q.take_receiver(),
+        None => mpsc::channel::<AcdEvent>(1).1,
+    };
     let mut register = register
         .and_then(|spec| crate::register::CallRegister::open(shared.register.as_ref(), spec, std::time::SystemTime::now()));
+    if let (Some(r), Some(q)) = (register.as_mut(), queue.as_ref())
+        && q.call.closed()
+    {
+        r.closed();
+    }
     let ctx = CallCtx { key, shared: &shared, info };
     ctx.offered(register.as_mut());
     let mut relay_alive = true;
@@ -144,8 +157,8 @@ async fn drive(spawn: CallSpawn) {
                     }
                     recorder.on_event(&ev, &session, &call, &shared.prompts);
                     if let Some(q) = queue.as_mut() {
-                        let steps = q.on_call_event(&ev);
-                        feedback.extend(ctx.queue_steps(q, steps, &acd_events, &core, &call, &session, register.as_mut()).await);
+                        let steps = q.call.on_call_event(&ev, now());
+                        feedback.extend(ctx.queue_steps(q, steps, &core, &call, &session, register.as_mut()).await);
                     }
                     feedback.extend(ctx.on_event(ev, service.as_mut(), &core, recorder.path()).await)
                 }
@@ -171,7 +184,10 @@ async fn drive(spawn: CallSpawn) {
         if call.is_terminated() {
             break;
         }
-        let deadline = [call.poll_timeout(), service.as_ref().and_then(ServiceDriver::poll_timeout)].into_iter().flatten().min();
+        let deadline = [call.poll_timeout(), service.as_ref().and_then(ServiceDriver::poll_timeout), queue.as_ref().and_then(|q| q.call.poll_timeout())]
+            .into_iter()
+            .flatten()
+            .min();
         tokio::select! {
             input = inbox.recv() => match input {
                 Some(input) => call.handle(now(), input),
@@ -179,9 +195,9 @@ async fn drive(spawn: CallSpawn) {
             },
             Some(ev) = acd_rx.recv(), if queue.is_some() => {
                 if let Some(q) = queue.as_mut() {
-                    let steps = q.on_acd_event(ev);
+                    let steps = q.call.on_acd_event(ev);
                     let t = now();
-                    for input in ctx.queue_steps(q, steps, &acd_events, &core, &call, &session, register.as_mut()).await {
+                    for input in ctx.queue_steps(q, steps, &core, &call, &session, register.as_mut()).await {
                         call.handle(t, input);
                     }
                 }
@@ -203,6 +219,12 @@ async fn drive(spawn: CallSpawn) {
             },
             () = sleep_until(deadline) => {
                 let t = now();
+                if let Some(q) = queue.as_mut() {
+                    let steps = q.call.on_timeout(t);
+                    for input in ctx.queue_steps(q, steps, &core, &call, &session, register.as_mut()).await {
+                        call.handle(t, input);
+                    }
+                }
                 if let Some(s) = service.as_mut() {
                     for input in s.on_timeout(t) {
                         call.handle(t, input);
@@ -218,6 +240,26 @@ async fn drive(spawn: CallSpawn) {
     }
     let c = session.counters();
     debug!(a_to_b = c.a_to_b.packets, b_to_a = c.b_to_a.packets, lost = c.a_to_b.lost + c.b_to_a.lost, "call media");
+}
+
+/// A queue call's driver with what the call task keeps for it: the ACD's channel to the
+/// call and the running voicemail take.
+struct QueueSide {
+    call: QueueCall,
+    events: mpsc::Sender<AcdEvent>,
+    receiver: Option<mpsc::Receiver<AcdEvent>>,
+    voicemail: Option<crate::voicemail::Take>,
+}
+
+impl QueueSide {
+    fn new(call: QueueCall) -> QueueSide {
+        let (events, receiver) = mpsc::channel(32);
+        QueueSide { call, events, receiver: Some(receiver), voicemail: None }
+    }
+
+    fn take_receiver(&mut self) -> mpsc::Receiver<AcdEvent> {
+        self.receiver.take().unwrap_or_else(|| mpsc::channel(1).1)
+    }
 }
 
 /// How a call is handled: bridged to targets, answered by a built-in service, or
@@ -264,6 +306,11 @@ impl CallInfo {
         }
     }
 
+    /// What a voicemail's ticket and event say about the call.
+    fn voicemail_facts(&self) -> crate::voicemail::Facts {
+        crate::voicemail::Facts { channel: self.channel, from: self.from.clone(), to: self.to.clone(), queue: self.queue.clone(), waited_seconds: self.waited_seconds() }
+    }
+
     /// The agent on the call: the dialled one, or the queue call's connected agent.
     fn agent(&self) -> Option<String> {
         self.agent.clone().or_else(|| self.connected_agent.get().cloned())
@@ -305,9 +352,8 @@ impl CallCtx<'_> {
     #[allow(clippy::too_many_arguments)]
     async fn queue_steps(
         &self,
-        q: &mut QueueCall,
+        side: &mut QueueSide,
         steps: Vec<QueueStep>,
-        events: &mpsc::Sender<AcdEvent>,
         core: &mpsc::Sender<CoreCmd>,
         call: &Call,
         session: &RelaySession,
@@ -315,6 +361,7 @@ impl CallCtx<'_> {
     ) -> Vec<CallInput> {
         let mut out = Vec::new();
         let mut pending = steps;
+        let q = &mut side.call;
         while !pending.is_empty() {
             for step in std::mem::take(&mut pending) {
                 match step {
@@ -330,7 +377,7 @@ impl CallCtx<'_> {
                             queue: q.queue.clone(),
                             priority: 0,
                             channel: self.info.channel,
-                            events: events.clone(),
+                            events: side.events.clone(),
                         };
                         if self.shared.acd.tx.send(join).await.is_err() {
                             warn!("ACD task gone: call not queued");
@@ -350,6 +397,17 @@ impl CallCtx<'_> {
                         // The ACD's own ring timer decides; the call's is a safety net.
                         let ring = self.shared.cfg.acd.queues.iter().find(|c| c.name.0 == q.queue).map_or(self.shared.call_config.ring_timeout, |c| c.ring_timeout);
                         out.push(CallInput::Connect { plan: TargetPlan { groups: vec![targets] }, ring_timeout: ring + std::time::Duration::from_secs(5) });
+                    }
+                    QueueStep::StartVoicemail => {
+                        if let Some(r) = register.as_deref_mut() {
+                            r.voicemail();
+                        }
+                        side.voicemail = crate::voicemail::start(&self.shared.cfg.voicemail_dir, self.key, self.info.channel, session);
+                    }
+                    QueueStep::StopVoicemail => {
+                        if let Some(take) = side.voicemail.take() {
+                            crate::voicemail::file(take, self.shared, self.key, &self.info.voicemail_facts(), register.as_deref_mut()).await;
+                        }
                     }
                     QueueStep::Talking { agent } => {
                         let _ = self.info.connected_agent.set(agent.clone());

@@ -80,6 +80,8 @@ pub struct RuntimeConfig {
     pub services: Vec<ServiceSchedule>,
     /// Queues and agents of the ACD [ACD-1..7].
     pub acd: acd_engine::AcdConfig,
+    /// Where voicemail messages are kept (`data/voicemail` in the demo) [VM-1].
+    pub voicemail_dir: std::path::PathBuf,
 }
 
 impl RuntimeConfig {

@@ -8,6 +8,8 @@ pub mod config;
 pub mod recording;
 mod service;
 mod register;
+mod schedule;
+mod voicemail;
 mod sip_core;
 
 use std::net::SocketAddr;
@@ -29,6 +31,7 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 pub use acd_task::{AcdControlError, AcdHandle, AgentControl, state_name};
+pub use schedule::UnknownService;
 pub use config::{AgentAccount, RuntimeConfig, ServiceSchedule, SipTimers, WebUserAccount};
 pub use recording::{RecordingConfig, RecordingPolicy};
 pub use service::SERVICES;
@@ -75,6 +78,8 @@ pub(crate) struct Shared {
     pub(crate) register: Option<sql_store::StoreWriter>,
     /// The ACD task [ACD-1..7].
     pub(crate) acd: AcdHandle,
+    /// The services' calendars with the supervisor's override [IVR-7, IVR-8].
+    pub(crate) schedules: Arc<schedule::Schedules>,
 }
 
 /// The running engine's SIP and media side.
@@ -84,6 +89,7 @@ pub struct Runtime {
     cti: cti_bus::CtiBus,
     relay: MediaRelay,
     acd: AcdHandle,
+    schedules: Arc<schedule::Schedules>,
 }
 
 impl Runtime {
@@ -147,10 +153,20 @@ impl Runtime {
         let (acd_tx, acd_rx) = mpsc::channel(10_000);
         tokio::spawn(acd_task::AcdTask::new(acd_core, &cfg.acd, cti.clone()).run(acd_rx));
         let acd = AcdHandle { tx: acd_tx };
-        let shared = Arc::new(Shared { cfg, cti: cti.clone(), call_config, relay: relay.clone(), prompts, register, acd: acd.clone() });
+        let schedules = Arc::new(schedule::Schedules::new(&cfg.services));
+        let shared = Arc::new(Shared {
+            cfg,
+            cti: cti.clone(),
+            call_config,
+            relay: relay.clone(),
+            prompts,
+            register,
+            acd: acd.clone(),
+            schedules: schedules.clone(),
+        });
         let core = sip_core::SipCore::new(shared, endpoint, transport, registrar, digest, trunks, cmd_tx);
         tokio::spawn(core.run(inbound_rx, cmd_rx));
-        Ok(Runtime { sip_addr: local, cti, relay, acd })
+        Ok(Runtime { sip_addr: local, cti, relay, acd, schedules })
     }
 
     /// The SIP listen address (UDP and TCP).
@@ -166,6 +182,23 @@ impl Runtime {
     /// The ACD: agent control and live queue state [ACD-5, CTI-5].
     pub fn acd(&self) -> AcdHandle {
         self.acd.clone()
+    }
+
+    /// Forces a service open or closed (night mode), or back to its schedule [IVR-8].
+    pub fn set_service_override(&self, service: &str, mode: business_calendar::Override) -> Result<(), UnknownService> {
+        self.schedules.set_override(service, mode)?;
+        info!(service, ?mode, "service override");
+        Ok(())
+    }
+
+    /// A service's override, `None` for an unknown service.
+    pub fn service_override(&self, service: &str) -> Option<business_calendar::Override> {
+        self.schedules.override_mode(service)
+    }
+
+    /// A service's state now (open, draining, closed with the reason).
+    pub fn service_status(&self, service: &str) -> business_calendar::Status {
+        self.schedules.status(service, std::time::SystemTime::now())
     }
 
     /// Media relay totals.

@@ -3,10 +3,14 @@
 //! [IVR-5], rings the agent the ACD chose and bridges on answer; a ring that fails hands the
 //! caller back to the ACD, which keeps its place [ACD-1..3, ACD-7, CTI-3].
 //!
+//! Out of hours (or in the drain window, or under a closing override) the caller hears the
+//! closed message with the service hours and leaves a voicemail instead: beep, record until
+//! `#`, hang-up or two minutes [IVR-7, VM-1].
+//!
 //! The driver is a plain state machine: the call task feeds it the call's events and the
 //! ACD's decisions and carries out the `QueueStep`s it returns.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use acd_engine::{AcdInput, AgentId, CallId, OfferFailure};
 use call_control::io::{CallEvent, CallInput, ConnectFailure};
@@ -30,7 +34,14 @@ pub(crate) enum QueueStep {
     Ring { agent: String, waited: Duration },
     /// The agent answered: the conversation starts (register, CTI).
     Talking { agent: String },
+    /// Record the caller's message (after the beep) [VM-1].
+    StartVoicemail,
+    /// Stop recording and file the message with its ticket [VM-1, CRM-3].
+    StopVoicemail,
 }
+
+/// The longest voicemail message (demo contract: 2 minutes).
+pub(crate) const VOICEMAIL_MAX: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
@@ -42,6 +53,10 @@ enum Phase {
     Ringing { agent: String },
     /// Bridged to the agent.
     Connected { agent: String },
+    /// Closed: the closed message, the hours and the voicemail invitation play.
+    Closed,
+    /// Recording a voicemail until this instant.
+    Recording { until: Instant },
     /// Leaving: a message then hang-up.
     Leaving,
     /// Over.
@@ -62,14 +77,19 @@ pub(crate) struct QueueCall {
     speaking: bool,
     /// An announcement that arrived while speaking, said next.
     pending_announcement: Option<Vec<String>>,
+    /// The service is closed: voicemail instead of the queue.
+    closed: bool,
+    /// The service hours prompt (`it/orari_numero_verde`…).
+    hours: String,
 }
 
 impl QueueCall {
-    pub(crate) fn new(id: CallId, queue: &str, channel: &str) -> QueueCall {
-        let welcome = match channel {
-            "verde" => "it/benvenuto_numero_verde",
-            "centralino" => "it/benvenuto_centralino",
-            _ => "it/benvenuto",
+    /// A queue call; `closed` when the service is out of hours (voicemail instead).
+    pub(crate) fn new(id: CallId, queue: &str, channel: &str, closed: bool) -> QueueCall {
+        let (welcome, hours) = match channel {
+            "verde" => ("it/benvenuto_numero_verde", "it/orari_numero_verde"),
+            "centralino" => ("it/benvenuto_centralino", "it/orari_centralino"),
+            _ => ("it/benvenuto", "it/orari"),
         };
         QueueCall {
             id,
@@ -78,13 +98,63 @@ impl QueueCall {
             phase: Phase::Setup,
             speaking: false,
             pending_announcement: None,
+            closed,
+            hours: hours.to_owned(),
         }
+    }
+
+    /// Whether the service was closed for this call (voicemail).
+    pub(crate) fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// When the running voicemail must stop.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Recording { until } => Some(until),
+            _ => None,
+        }
+    }
+
+    /// Time passed: a voicemail at its maximum length ends like a `#`.
+    pub(crate) fn on_timeout(&mut self, now: Instant) -> Vec<QueueStep> {
+        match self.phase {
+            Phase::Recording { until } if now >= until => self.end_voicemail(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn end_voicemail(&mut self) -> Vec<QueueStep> {
+        self.phase = Phase::Leaving;
+        self.speaking = true;
+        vec![
+            QueueStep::StopVoicemail,
+            QueueStep::Call(CallInput::Play { prompts: vec!["it/messaggio_registrato".into(), "it/arrivederci".into()], barge_in: false }),
+        ]
     }
 
 
     /// An event of the call.
-    pub(crate) fn on_call_event(&mut self, ev: &CallEvent) -> Vec<QueueStep> {
+    pub(crate) fn on_call_event(&mut self, ev: &CallEvent, now: Instant) -> Vec<QueueStep> {
         match ev {
+            CallEvent::Answered if self.phase == Phase::Setup && self.closed => {
+                // Closed: the hours, then a message after the beep [IVR-7, VM-1].
+                self.phase = Phase::Closed;
+                self.speaking = true;
+                let prompts = ["it/chiuso", self.hours.as_str(), "it/segreteria", "it/beep"].map(str::to_owned).to_vec();
+                vec![QueueStep::Call(CallInput::Play { prompts, barge_in: false })]
+            }
+            CallEvent::PlaybackDone { .. } if self.phase == Phase::Closed => {
+                self.speaking = false;
+                self.phase = Phase::Recording { until: now + VOICEMAIL_MAX };
+                vec![QueueStep::StartVoicemail]
+            }
+            CallEvent::Dtmf { digit: '#', .. } if matches!(self.phase, Phase::Recording { .. }) => self.end_voicemail(),
+            CallEvent::Ended { .. } if matches!(self.phase, Phase::Recording { .. }) => {
+                // The caller hung up to end the message: it is kept.
+                self.phase = Phase::Done;
+                vec![QueueStep::StopVoicemail]
+            }
             CallEvent::Answered if self.phase == Phase::Setup => {
                 // Join at once: the wait counts from the answer and an agent found during
                 // the welcome connects without waiting for it to end [IVR-5].
@@ -143,8 +213,9 @@ impl QueueCall {
             CallEvent::Ended { .. } => {
                 let step = match &self.phase {
                     Phase::Connected { .. } => Some(AcdInput::CallEnded { call: self.id }),
-                    Phase::Waiting | Phase::Ringing { .. } | Phase::Leaving => Some(AcdInput::CallerLeft { call: self.id }),
-                    Phase::Setup | Phase::Done => None,
+                    Phase::Waiting | Phase::Ringing { .. } => Some(AcdInput::CallerLeft { call: self.id }),
+                    Phase::Leaving if !self.closed => Some(AcdInput::CallerLeft { call: self.id }),
+                    Phase::Setup | Phase::Done | Phase::Closed | Phase::Recording { .. } | Phase::Leaving => None,
                 };
                 self.phase = Phase::Done;
                 step.map(QueueStep::Acd).into_iter().collect()
@@ -226,8 +297,8 @@ mod tests {
     use sip_message::StatusCode;
 
     fn answered() -> QueueCall {
-        let mut q = QueueCall::new(CallId(7), "verde", "verde");
-        let steps = q.on_call_event(&CallEvent::Answered);
+        let mut q = QueueCall::new(CallId(7), "verde", "verde", false);
+        let steps = q.on_call_event(&CallEvent::Answered, Instant::now());
         assert_eq!(steps[0], QueueStep::Join);
         assert!(matches!(&steps[1], QueueStep::Call(CallInput::Play { prompts, .. }) if prompts == &["it/benvenuto_numero_verde"]));
         q
@@ -236,19 +307,19 @@ mod tests {
     #[test]
     fn acd_7_welcome_then_music_then_announcement_then_music() {
         let mut q = answered();
-        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }), vec![QueueStep::Music]);
+        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }, Instant::now()), vec![QueueStep::Music]);
         let steps = q.on_acd_event(AcdEvent::Announce { position: 3, expected_wait: Some(Duration::from_secs(120)) });
         let QueueStep::Call(CallInput::Play { prompts, .. }) = &steps[0] else { panic!("{steps:?}") };
         assert_eq!(prompts[0], "it/sei_il_numero");
         assert!(prompts.len() > 3, "position and wait: {prompts:?}");
-        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }), vec![QueueStep::Music]);
+        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }, Instant::now()), vec![QueueStep::Music]);
     }
 
     #[test]
     fn ivr_5_an_announcement_during_the_welcome_waits_for_it() {
         let mut q = answered();
         assert!(q.on_acd_event(AcdEvent::Announce { position: 2, expected_wait: None }).is_empty());
-        let steps = q.on_call_event(&CallEvent::PlaybackDone { completed: true });
+        let steps = q.on_call_event(&CallEvent::PlaybackDone { completed: true }, Instant::now());
         assert!(matches!(&steps[0], QueueStep::Call(CallInput::Play { prompts, .. }) if prompts[0] == "it/sei_il_numero"));
     }
 
@@ -259,10 +330,10 @@ mod tests {
         assert_eq!(steps, vec![QueueStep::Ring { agent: "2001".into(), waited: Duration::from_secs(4) }]);
         // No announcement while the agent's phone rings.
         assert!(q.on_acd_event(AcdEvent::Announce { position: 1, expected_wait: None }).is_empty());
-        let steps = q.on_call_event(&CallEvent::Connected);
+        let steps = q.on_call_event(&CallEvent::Connected, Instant::now());
         assert_eq!(steps[0], QueueStep::Acd(AcdInput::OfferAnswered { call: CallId(7), agent: AgentId::new("2001") }));
         assert_eq!(q.phase, Phase::Connected { agent: "2001".into() });
-        let steps = q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CalleeHangup });
+        let steps = q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CalleeHangup }, Instant::now());
         assert_eq!(steps, vec![QueueStep::Acd(AcdInput::CallEnded { call: CallId(7) })]);
     }
 
@@ -270,17 +341,49 @@ mod tests {
     fn acd_2_a_refused_ring_goes_back_to_the_acd_and_a_withdrawn_one_does_not() {
         let mut q = answered();
         q.on_acd_event(AcdEvent::Offer { agent: "2001".into(), waited: Duration::ZERO });
-        let steps = q.on_call_event(&CallEvent::ConnectFailed { cause: ConnectFailure::Rejected(StatusCode::BUSY_HERE) });
+        let steps = q.on_call_event(&CallEvent::ConnectFailed { cause: ConnectFailure::Rejected(StatusCode::BUSY_HERE) }, Instant::now());
         assert_eq!(
             steps,
             vec![QueueStep::Acd(AcdInput::OfferFailed { call: CallId(7), agent: AgentId::new("2001"), reason: OfferFailure::Rejected })]
         );
         q.on_acd_event(AcdEvent::Offer { agent: "2002".into(), waited: Duration::ZERO });
         assert_eq!(q.on_acd_event(AcdEvent::CancelOffer { agent: "2002".into() }), vec![QueueStep::Call(CallInput::CancelConnect)]);
-        assert!(q.on_call_event(&CallEvent::ConnectFailed { cause: ConnectFailure::Cancelled }).is_empty());
+        assert!(q.on_call_event(&CallEvent::ConnectFailed { cause: ConnectFailure::Cancelled }, Instant::now()).is_empty());
         // The caller hangs up while waiting: it left the queue.
-        let steps = q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CallerHangup });
+        let steps = q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CallerHangup }, Instant::now());
         assert_eq!(steps, vec![QueueStep::Acd(AcdInput::CallerLeft { call: CallId(7) })]);
+    }
+
+    #[test]
+    fn vm_1_closed_service_takes_a_message_until_hash() {
+        let t0 = Instant::now();
+        let mut q = QueueCall::new(CallId(9), "verde", "verde", true);
+        let steps = q.on_call_event(&CallEvent::Answered, t0);
+        assert!(matches!(&steps[0], QueueStep::Call(CallInput::Play { prompts, .. })
+            if prompts == &["it/chiuso", "it/orari_numero_verde", "it/segreteria", "it/beep"]), "{steps:?}");
+        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }, t0), vec![QueueStep::StartVoicemail]);
+        assert_eq!(q.poll_timeout(), Some(t0 + VOICEMAIL_MAX));
+        let hash = CallEvent::Dtmf { digit: '#', via: call_control::io::DtmfSource::Rfc4733 };
+        let steps = q.on_call_event(&hash, t0);
+        assert_eq!(steps[0], QueueStep::StopVoicemail);
+        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }, t0), vec![QueueStep::Call(CallInput::Hangup)]);
+        // Never queued: nothing for the ACD at the end.
+        assert!(q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CallerHangup }, t0).is_empty());
+    }
+
+    #[test]
+    fn vm_1_a_hang_up_or_two_minutes_end_the_message_too() {
+        let t0 = Instant::now();
+        let mut q = QueueCall::new(CallId(9), "centralino", "centralino", true);
+        q.on_call_event(&CallEvent::Answered, t0);
+        q.on_call_event(&CallEvent::PlaybackDone { completed: true }, t0);
+        assert!(q.on_timeout(t0 + Duration::from_secs(119)).is_empty());
+        assert_eq!(q.on_timeout(t0 + VOICEMAIL_MAX)[0], QueueStep::StopVoicemail);
+        let mut q = QueueCall::new(CallId(10), "verde", "verde", true);
+        q.on_call_event(&CallEvent::Answered, t0);
+        q.on_call_event(&CallEvent::PlaybackDone { completed: true }, t0);
+        let steps = q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CallerHangup }, t0);
+        assert_eq!(steps, vec![QueueStep::StopVoicemail]);
     }
 
     #[test]
@@ -288,6 +391,6 @@ mod tests {
         let mut q = answered();
         let steps = q.on_acd_event(AcdEvent::Exit { action: acd_engine::ExitAction::MessageAndHangup("it/chiuso".into()) });
         assert!(matches!(&steps[0], QueueStep::Call(CallInput::Play { prompts, .. }) if prompts == &["it/chiuso"]));
-        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }), vec![QueueStep::Call(CallInput::Hangup)]);
+        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }, Instant::now()), vec![QueueStep::Call(CallInput::Hangup)]);
     }
 }

@@ -7,7 +7,7 @@
 use std::time::SystemTime;
 
 use call_control::io::{CallEvent, HangupCause};
-use sql_store::{CallKey, CallUpdate, Channel, HangupSide, NewCall, NewTicket, Outcome, StoreWriter, UnixMillis};
+use sql_store::{CallKey, CallUpdate, Channel, HangupSide, NewAttachment, NewCall, NewTicket, Outcome, StoreWriter, UnixMillis};
 use tokio::sync::oneshot;
 use tracing::warn;
 
@@ -36,6 +36,10 @@ pub(crate) struct CallRegister {
     answered: bool,
     ended: bool,
     ticket_requested: bool,
+    /// The service was closed (the caller heard the closed message).
+    closed: bool,
+    /// The caller was offered the voicemail (recording started).
+    voicemail: bool,
 }
 
 impl CallRegister {
@@ -58,7 +62,7 @@ impl CallRegister {
                 return None;
             }
         };
-        let reg = CallRegister { writer, key, spec, answered: false, ended: false, ticket_requested: false };
+        let reg = CallRegister { writer, key, spec, answered: false, ended: false, ticket_requested: false, closed: false, voicemail: false };
         // A call routed straight to an operator or a queue asked for one at once.
         if !reg.spec.service {
             reg.update(CallUpdate::operator_requested(started, reg.spec.queue.as_deref()));
@@ -89,6 +93,29 @@ impl CallRegister {
         }
     }
 
+    /// The service was closed for this call [IVR-7].
+    pub(crate) fn closed(&mut self) {
+        self.closed = true;
+    }
+
+    /// The caller is leaving a message [VM-1].
+    pub(crate) fn voicemail(&mut self) {
+        self.voicemail = true;
+    }
+
+    /// Files a voicemail: the call's ticket (opened now if it has none) with the recording
+    /// attached; the receiver yields the ticket number [VM-1, CRM-3].
+    pub(crate) fn file_voicemail(&mut self, ticket: NewTicket, attachment: NewAttachment, at: SystemTime) -> Option<oneshot::Receiver<i64>> {
+        self.ticket_requested = true;
+        match self.writer.open_ticket_with(self.key, ticket, Some(attachment), UnixMillis::from_system_time(at)) {
+            Ok(rx) => Some(rx),
+            Err(e) => {
+                warn!(error = %e, "voicemail ticket not queued");
+                None
+            }
+        }
+    }
+
     /// The conversation with an agent started (a queue call's agent answered) [SLA-9].
     pub(crate) fn connected(&mut self, agent: &str, at: SystemTime) {
         if !self.answered {
@@ -111,7 +138,11 @@ impl CallRegister {
             CallEvent::Ended { cause } if !self.ended => {
                 self.ended = true;
                 let (mut outcome, side) = outcome_of(cause, self.answered, self.spec.service);
-                if self.spec.queue.is_some() && !self.answered && side == HangupSide::Caller {
+                if self.voicemail {
+                    outcome = Outcome::Voicemail;
+                } else if self.closed {
+                    outcome = Outcome::Closed;
+                } else if self.spec.queue.is_some() && !self.answered && side == HangupSide::Caller {
                     // The caller gave up while waiting in the queue [SLA-4].
                     outcome = Outcome::AbandonedQueue;
                 }

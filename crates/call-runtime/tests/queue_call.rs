@@ -200,3 +200,118 @@ async fn acd_3_a_green_number_call_waits_rings_the_longest_idle_agent_and_is_bri
     let _ = std::fs::remove_dir_all(prompts);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A folder of short (0.2 s) silent prompts with the given names, so a flow's prompts play
+/// quickly.
+fn short_prompts(test: &str, names: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("centralino-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("it")).unwrap();
+    let samples = 1600u32;
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + samples * 2).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&8000u32.to_le_bytes());
+    wav.extend_from_slice(&16000u32.to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(samples * 2).to_le_bytes());
+    wav.resize(wav.len() + samples as usize * 2, 0);
+    for n in names {
+        std::fs::write(dir.join(format!("it/{n}.wav")), &wav).unwrap();
+    }
+    dir
+}
+
+#[tokio::test]
+async fn vm_1_out_of_hours_the_caller_leaves_a_message_filed_as_a_ticket_with_the_wav() {
+    let prompts = short_prompts("voicemail", &["chiuso", "orari_numero_verde", "segreteria", "beep", "messaggio_registrato", "arrivederci"]);
+    let dir = std::env::temp_dir().join(format!("centralino-vm-store-{}", std::process::id()));
+    let store = sql_store::Store::open(&format!("sqlite://{}/calls.db?mode=rwc", dir.display())).await.unwrap();
+    let (writer, _task) = sql_store::StoreWriter::spawn(store.clone(), sql_store::WriterConfig::default());
+    let calendar = business_calendar::CalendarConfig { hours: vec!["Mon-Fri 09:00-17:00".into()], ..Default::default() }.build().unwrap();
+    let mut cfg = config(43900, prompts.clone());
+    cfg.services = vec![call_runtime::ServiceSchedule { name: "verde".into(), calendar }];
+    cfg.voicemail_dir = dir.join("voicemail");
+    let rt = Runtime::start_with_register(cfg, Some(writer.clone())).await.unwrap();
+    // [IVR-8] The supervisor forces the green number closed.
+    rt.set_service_override("verde", business_calendar::Override::ForceClosed).unwrap();
+    assert!(rt.set_service_override("nowhere", business_calendar::Override::ForceOpen).is_err());
+    let engine = rt.sip_addr();
+    let mut cti = rt.cti().subscribe();
+
+    let carrier = UdpSocket::bind("127.0.0.11:0").await.unwrap();
+    let ca = carrier.local_addr().unwrap();
+    let media = UdpSocket::bind("127.0.0.11:0").await.unwrap();
+    let body = sdp("127.0.0.11", media.local_addr().unwrap().port());
+    let invite = format!(
+        "INVITE sip:800904277@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {ca};branch=z9hG4bKvm1\r\nFrom: <sip:3339876543@{ca}>;tag=c1\r\n\
+         To: <sip:800904277@{engine}>\r\nCall-ID: vm1\r\nCSeq: 1 INVITE\r\nContact: <sip:caller@{ca}>\r\nMax-Forwards: 70\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    carrier.send_to(invite.as_bytes(), engine).await.unwrap();
+    let ok = response(&carrier, 200).await;
+    let to = ok.headers.get(&HeaderName::To).unwrap().to_owned();
+    let in_dialog = |method: &str, cseq: u32, extra: &str, body: &str| {
+        format!(
+            "{method} sip:centralino@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {ca};branch=z9hG4bKvm{method}{cseq}\r\nFrom: <sip:3339876543@{ca}>;tag=c1\r\n\
+             To: {to}\r\nCall-ID: vm1\r\nCSeq: {cseq} {method}\r\nMax-Forwards: 70\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    carrier.send_to(in_dialog("ACK", 1, "", "").as_bytes(), engine).await.unwrap();
+    // The closed message, the hours, the invitation and the beep: 0.8 s here. Then the
+    // caller speaks for about a second (RTP) and presses #.
+    let relay_a: SocketAddr = format!("127.0.0.1:{}", media_port(&ok.body)).parse().unwrap();
+    let mut seq = 0u16;
+    let until = tokio::time::Instant::now() + Duration::from_millis(2500);
+    while tokio::time::Instant::now() < until {
+        seq += 1;
+        let mut rtp = vec![0x80, 8];
+        rtp.extend_from_slice(&seq.to_be_bytes());
+        rtp.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+        rtp.extend_from_slice(&[9, 9, 9, 9]);
+        rtp.extend_from_slice(&[0x55; 160]);
+        media.send_to(&rtp, relay_a).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let info = in_dialog("INFO", 2, "Content-Type: application/dtmf-relay\r\n", "Signal=#\r\nDuration=160\r\n");
+    carrier.send_to(info.as_bytes(), engine).await.unwrap();
+    let created = event(&mut cti, "voicemail.created").await;
+    assert_eq!(created["channel"].as_str(), Some("verde"));
+    assert!(created["seconds"].as_u64().is_some_and(|s| s <= 3), "{created}");
+    // "Messaggio registrato", goodbye, and the engine hangs up.
+    let bye = loop {
+        if let Message::Request(r) = recv(&carrier).await
+            && r.method.as_str() == "BYE"
+        {
+            break r;
+        }
+    };
+    carrier.send_to(support::ok_to(&bye).as_bytes(), via_source(&bye)).await.unwrap();
+    event(&mut cti, "call.ended").await;
+
+    // [VM-1, CRM-3, SLA-9] The register row says voicemail and names the ticket, whose
+    // attachment is the WAV with its checksum.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    writer.flush().await.unwrap();
+    let row = store.calls(1, None).await.unwrap().remove(0);
+    assert_eq!(row.outcome, Some(sql_store::Outcome::Voicemail), "{row:?}");
+    let ticket = store.ticket(row.ticket_id.expect("a ticket for the voicemail")).await.unwrap().unwrap();
+    assert!(ticket.ticket.offline, "a voicemail is off-line work");
+    assert_eq!(ticket.attachments.len(), 1);
+    let wav = &ticket.attachments[0];
+    assert_eq!((wav.kind.as_str(), wav.mime.as_str()), ("voicemail", "audio/wav"));
+    let bytes = std::fs::read(&wav.path).unwrap();
+    assert!(bytes.len() > 44 + 8000, "about a second of audio: {} bytes", bytes.len());
+    assert_eq!(wav.size, i64::try_from(bytes.len()).unwrap());
+    assert!(ticket.ticket.due_at.is_some(), "[SLA-6] a take-in-charge deadline");
+    let _ = std::fs::remove_dir_all(prompts);
+    let _ = std::fs::remove_dir_all(dir);
+}

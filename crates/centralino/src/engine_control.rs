@@ -1,28 +1,58 @@
 //! `http_api::EngineControl` over the running engine: agent commands go to the ACD task,
-//! and its snapshot becomes the API's agent and queue views [ACD-5, CTI-5].
+//! and its snapshot becomes the API's agent and queue views [ACD-5, CTI-5]; service
+//! overrides go to the runtime's schedules [IVR-8].
 
 use std::collections::BTreeMap;
 
 use acd_engine::{AcdSnapshot, AgentState};
 use call_runtime::{AcdControlError, AcdHandle, AgentControl, state_name};
-use http_api::control::{AgentCommand, AgentView, BoxFuture, ControlError, EngineControl, QueueMember, QueueView};
+use business_calendar::{ClosedReason, Override, OverrideClosed, Status};
+use http_api::control::{AgentCommand, AgentView, BoxFuture, ControlError, EngineControl, QueueMember, QueueView, ServiceMode, ServiceView};
 
 /// The binary's bridge from the API to the ACD task.
 pub struct AcdControl {
     acd: AcdHandle,
+    runtime: call_runtime::Runtime,
+    services: Vec<String>,
     /// The queues each agent serves, from the config.
     queues_of: BTreeMap<String, Vec<String>>,
 }
 
 impl AcdControl {
-    pub fn new(acd: AcdHandle, config: &acd_engine::AcdConfig) -> AcdControl {
+    pub fn new(runtime: call_runtime::Runtime, config: &acd_engine::AcdConfig, services: Vec<String>) -> AcdControl {
+        let acd = runtime.acd();
         let mut queues_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for q in &config.queues {
             for m in &q.members {
                 queues_of.entry(m.agent.0.clone()).or_default().push(q.name.0.clone());
             }
         }
-        AcdControl { acd, queues_of }
+        AcdControl { acd, runtime, services, queues_of }
+    }
+
+    fn service_view(&self, name: &str) -> ServiceView {
+        let (status, reason, next_open) = match self.runtime.service_status(name) {
+            Status::Open => ("open", None, None),
+            Status::Draining { .. } => ("draining", None, None),
+            Status::Closed { reason, next_open } => {
+                let reason = match reason {
+                    ClosedReason::OutOfHours => "out_of_hours".to_owned(),
+                    ClosedReason::Holiday(n) => format!("holiday: {n}"),
+                    ClosedReason::Closure(n) => format!("closure: {n}"),
+                    ClosedReason::Override(OverrideClosed::ForceClosed) => "forced".to_owned(),
+                    ClosedReason::Override(OverrideClosed::Night) => "night".to_owned(),
+                };
+                let next = next_open.map(|t| cc_model::wall_clock::UtcDateTime::from_unix_millis(t.saturating_mul(1000)).rfc3339_millis());
+                ("closed", Some(reason), next)
+            }
+        };
+        let mode = match self.runtime.service_override(name) {
+            Some(Override::ForceOpen) => "open",
+            Some(Override::ForceClosed) => "closed",
+            Some(Override::Night) => "night",
+            Some(Override::Auto) | None => "auto",
+        };
+        ServiceView { name: name.to_owned(), status: status.to_owned(), reason, mode: mode.to_owned(), next_open }
     }
 
     fn agent_views(&self, snapshot: &AcdSnapshot) -> Vec<AgentView> {
@@ -108,5 +138,25 @@ impl EngineControl for AcdControl {
                 })
                 .collect()
         })
+    }
+
+    fn services(&self) -> BoxFuture<'_, Vec<ServiceView>> {
+        let views = self.services.iter().map(|n| self.service_view(n)).collect();
+        Box::pin(async move { views })
+    }
+
+    fn set_service_mode(&self, service: &str, mode: ServiceMode) -> BoxFuture<'_, Result<ServiceView, ControlError>> {
+        let mode = match mode {
+            ServiceMode::Auto => Override::Auto,
+            ServiceMode::Open => Override::ForceOpen,
+            ServiceMode::Closed => Override::ForceClosed,
+            ServiceMode::Night => Override::Night,
+        };
+        let result = self
+            .runtime
+            .set_service_override(service, mode)
+            .map(|()| self.service_view(service))
+            .map_err(|e| ControlError::UnknownService(e.0));
+        Box::pin(async move { result })
     }
 }

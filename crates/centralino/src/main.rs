@@ -130,6 +130,7 @@ fn run(path: PathBuf) -> anyhow::Result<()> {
         let register = store.as_ref().map(|s| sql_store::StoreWriter::spawn(s.clone(), sql_store::WriterConfig::default()).0);
         let webhooks = cfg.webhooks.clone();
         let acd_config = cfg.acd.clone();
+        let service_names: Vec<String> = cfg.services.iter().map(|s| s.name.clone()).collect();
         let engine = call_runtime::Runtime::start_with_register(cfg, register).await.context("starting the SIP runtime")?;
         info!(sip = %engine.sip_addr(), "centralino listening (UDP and TCP)");
         // CRM webhooks through the durable outbox [CRM-9]; kept alive until shutdown.
@@ -149,7 +150,7 @@ fn run(path: PathBuf) -> anyhow::Result<()> {
                 cti: engine.cti(),
                 auth: std::sync::Arc::new(http_api::Authenticator::new(web_users, store.clone())),
                 store,
-                control: Some(std::sync::Arc::new(engine_control::AcdControl::new(engine.acd(), &acd_config))),
+                control: Some(std::sync::Arc::new(engine_control::AcdControl::new(engine.clone(), &acd_config, service_names))),
                 files_root: std::env::current_dir().context("working directory")?,
             };
             tokio::spawn(http_api::serve(listener, state));

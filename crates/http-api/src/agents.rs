@@ -1,4 +1,4 @@
-//! Agents and queues over HTTP: live state for the wallboard (`GET /api/agents`,
+//! Agents, queues and services over HTTP: live state for the wallboard (`GET /api/agents`,
 //! `GET /api/queues`) and agent control (`POST /api/agents/{extension}/state`: ready,
 //! paused with a reason, logged out — by the agent itself or a supervisor) [ACD-5, CTI-5].
 
@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
-use crate::control::{AgentCommand, ControlError};
+use crate::control::{AgentCommand, ControlError, ServiceMode};
 use crate::error::{ApiError, json_object, only_fields, opt_str, req_str};
 use crate::{ApiState, Role};
 
@@ -29,6 +29,39 @@ pub(crate) async fn queues(State(s): State<ApiState>, headers: HeaderMap) -> Res
     s.principal(&headers).await?;
     let control = s.control.as_ref().ok_or(ApiError::Unavailable("the ACD is not running"))?;
     Ok(Json(control.queues().await).into_response())
+}
+
+/// `GET /api/services`: each service's schedule state and override [IVR-8].
+pub(crate) async fn services(State(s): State<ApiState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    s.principal(&headers).await?;
+    let control = s.control.as_ref().ok_or(ApiError::Unavailable("the engine is not running"))?;
+    Ok(Json(control.services().await).into_response())
+}
+
+/// `POST /api/services/{service}/override` `{"mode": "open"|"closed"|"night"|"auto"}`
+/// (supervisor, admin) [IVR-8].
+pub(crate) async fn set_override(State(s): State<ApiState>, headers: HeaderMap, Path(service): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+    let who = s.principal(&headers).await?;
+    let target = format!("service:{service}");
+    let allowed = matches!(who.role, Role::Admin | Role::Supervisor);
+    s.require(&who, allowed, "POST /api/services/{service}/override", &target, "only a supervisor overrides a service's schedule").await?;
+    let map = json_object(&body)?;
+    only_fields(&map, &["mode"])?;
+    let mode = match req_str(&map, "mode")? {
+        "auto" => ServiceMode::Auto,
+        "open" => ServiceMode::Open,
+        "closed" => ServiceMode::Closed,
+        "night" => ServiceMode::Night,
+        _ => return Err(ApiError::field("mode", "must be open, closed, night or auto")),
+    };
+    let control = s.control.as_ref().ok_or(ApiError::Unavailable("the engine is not running"))?;
+    let view = match control.set_service_mode(&service, mode).await {
+        Ok(v) => v,
+        Err(ControlError::UnknownService(_)) => return Err(ApiError::NotFound { what: "service", id: service }),
+        Err(e) => return Err(ApiError::Conflict(e.to_string())),
+    };
+    s.audit(&who, "POST /api/services/{service}/override", &target, "ok").await;
+    Ok(Json(view).into_response())
 }
 
 /// `POST /api/agents/{extension}/state` `{"state": "ready"|"paused"|"logged_out", "reason"}`.
@@ -64,7 +97,7 @@ pub(crate) async fn set_state(State(s): State<ApiState>, headers: HeaderMap, Pat
             s.audit(&who, "POST /api/agents/{extension}/state", &target, "failed").await;
             return Err(ApiError::Conflict(why));
         }
-        Err(ControlError::Stopped) => return Err(ApiError::Unavailable("the ACD is not running")),
+        Err(ControlError::Stopped | ControlError::UnknownService(_)) => return Err(ApiError::Unavailable("the ACD is not running")),
     };
     s.audit(&who, "POST /api/agents/{extension}/state", &target, "ok").await;
     Ok(Json(view).into_response())

@@ -91,12 +91,45 @@ pub struct QueueMember {
     pub state: String,
 }
 
+/// A service (green number, switchboard) as `GET /api/services` shows it [IVR-8].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceView {
+    /// `verde`, `centralino`.
+    pub name: String,
+    /// `open`, `draining` (closed to new callers, the queue empties) or `closed`.
+    pub status: String,
+    /// Why it is closed: `out_of_hours`, `holiday: NAME`, `closure: NAME`, `forced`, `night`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The supervisor's override: `auto`, `open`, `closed`, `night`.
+    pub mode: String,
+    /// When it opens next (RFC 3339 UTC), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_open: Option<String>,
+}
+
+/// A supervisor's override of a service's schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceMode {
+    /// Follow the schedule.
+    Auto,
+    /// Open whatever the schedule says.
+    Open,
+    /// Closed whatever the schedule says.
+    Closed,
+    /// Night mode (closed).
+    Night,
+}
+
 /// Why the engine refused a command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ControlError {
     /// No such agent.
     #[error("no agent {0}")]
     UnknownAgent(String),
+    /// No such service.
+    #[error("no service {0}")]
+    UnknownService(String),
     /// The change is not possible now (e.g. logging out during a call).
     #[error("{0}")]
     Refused(String),
@@ -113,4 +146,8 @@ pub trait EngineControl: Send + Sync + 'static {
     fn agents(&self) -> BoxFuture<'_, Vec<AgentView>>;
     /// Every queue.
     fn queues(&self) -> BoxFuture<'_, Vec<QueueView>>;
+    /// Every service with its schedule state.
+    fn services(&self) -> BoxFuture<'_, Vec<ServiceView>>;
+    /// Forces a service open or closed, or back to its schedule [IVR-8].
+    fn set_service_mode(&self, service: &str, mode: ServiceMode) -> BoxFuture<'_, Result<ServiceView, ControlError>>;
 }

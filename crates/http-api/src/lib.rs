@@ -25,7 +25,7 @@ use sql_store::{NewAuditEntry, Store, UnixMillis};
 use tokio::net::TcpListener;
 
 pub use auth::{Authenticator, Principal, Role, WebUser, WebUsers};
-pub use control::{AgentCommand, AgentView, ControlError, EngineControl, QueueView};
+pub use control::{AgentCommand, AgentView, ControlError, EngineControl, QueueView, ServiceMode, ServiceView};
 pub use error::ApiError;
 pub use openapi::openapi_document;
 
@@ -76,6 +76,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/agents", get(agents::list))
         .route("/api/agents/{extension}/state", post(agents::set_state))
         .route("/api/queues", get(agents::queues))
+        .route("/api/services", get(agents::services))
+        .route("/api/services/{service}/override", post(agents::set_override))
         .route("/api/audit", get(calls::audit_log))
         .with_state(state)
 }

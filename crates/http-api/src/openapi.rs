@@ -26,6 +26,8 @@ pub const API_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/agents"),
     ("post", "/api/agents/{extension}/state"),
     ("get", "/api/queues"),
+    ("get", "/api/services"),
+    ("post", "/api/services/{service}/override"),
     ("get", "/api/audit"),
 ];
 
@@ -94,6 +96,11 @@ fn operation(method: &str, path: &str) -> Value {
             json!({"$ref": "#/components/schemas/Agent"})),
         ("get", "/api/queues") => ("Queues with live figures (CTI-5)", "any signed-in user", None,
             json!({"type": "array", "items": {"$ref": "#/components/schemas/Queue"}})),
+        ("get", "/api/services") => ("Services with schedule state and override", "any signed-in user", None,
+            json!({"type": "array", "items": {"$ref": "#/components/schemas/Service"}})),
+        ("post", "/api/services/{service}/override") => ("Force a service open, closed or night mode, or back to its schedule", "supervisor, admin",
+            Some(json!({"type": "object", "required": ["mode"], "properties": {"mode": {"enum": ["open", "closed", "night", "auto"]}}})),
+            json!({"$ref": "#/components/schemas/Service"})),
         ("get", "/api/audit") => ("Audit log, newest first (?limit=&before_id=)", "auditor, admin", None, json!({"type": "array", "items": {"type": "object"}})),
         _ => ("", "", None, json!({})),
     };
@@ -158,6 +165,8 @@ fn schemas() -> Value {
         "Queue": { "type": "object", "properties": { "name": {"type": "string"}, "waiting": {"type": "integer"}, "longest_wait_seconds": {"type": "integer"},
             "agents": {"type": "object", "additionalProperties": {"type": "integer"}}, "members": {"type": "array"}, "load_per_agent": {"type": "number"},
             "answered": {"type": "integer"}, "abandoned": {"type": "integer"} } },
+        "Service": { "type": "object", "properties": { "name": {"type": "string"}, "status": {"enum": ["open", "draining", "closed"]},
+            "reason": {"type": "string"}, "mode": {"enum": ["auto", "open", "closed", "night"]}, "next_open": {"type": "string", "format": "date-time"} } },
         "CtiEvent": { "type": "object", "properties": { "v": {"type": "integer"}, "seq": {"type": "integer"}, "at": {"type": "string"}, "kind": {"type": "string"}, "call": {"type": "integer"}, "data": {"type": "object"} } },
     })
 }

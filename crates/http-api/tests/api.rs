@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_api::control::{AgentCommand, AgentView, BoxFuture, ControlError, EngineControl, QueueView};
+use http_api::control::{AgentCommand, AgentView, BoxFuture, ControlError, EngineControl, QueueView, ServiceMode, ServiceView};
 use http_api::{ApiState, Authenticator, Role, WebUser, WebUsers, openapi_document, router};
 use http_body_util::BodyExt;
 use sql_store::{Channel, NewCall, NewTicket, Store, UnixMillis};
@@ -18,6 +18,7 @@ use tower::ServiceExt;
 #[derive(Default)]
 struct ScriptedEngine {
     agents: Mutex<HashMap<String, String>>,
+    verde: Mutex<Option<ServiceMode>>,
 }
 
 impl EngineControl for ScriptedEngine {
@@ -47,6 +48,31 @@ impl EngineControl for ScriptedEngine {
     fn queues(&self) -> BoxFuture<'_, Vec<QueueView>> {
         Box::pin(async { Vec::new() })
     }
+
+    fn services(&self) -> BoxFuture<'_, Vec<ServiceView>> {
+        let mode = *self.verde.lock().unwrap();
+        Box::pin(async move { vec![service_view(mode)] })
+    }
+
+    fn set_service_mode(&self, service: &str, mode: ServiceMode) -> BoxFuture<'_, Result<ServiceView, ControlError>> {
+        let result = if service == "verde" {
+            *self.verde.lock().unwrap() = Some(mode);
+            Ok(service_view(Some(mode)))
+        } else {
+            Err(ControlError::UnknownService(service.to_owned()))
+        };
+        Box::pin(async move { result })
+    }
+}
+
+fn service_view(mode: Option<ServiceMode>) -> ServiceView {
+    let (status, mode) = match mode {
+        Some(ServiceMode::Open) => ("open", "open"),
+        Some(ServiceMode::Closed) => ("closed", "closed"),
+        Some(ServiceMode::Night) => ("closed", "night"),
+        Some(ServiceMode::Auto) | None => ("open", "auto"),
+    };
+    ServiceView { name: "verde".into(), status: status.into(), reason: None, mode: mode.into(), next_open: None }
 }
 
 fn view(ext: &str, state: &str) -> AgentView {
@@ -219,6 +245,26 @@ async fn crm_11_tickets_move_along_annex_a_over_the_api() {
 }
 
 #[tokio::test]
+async fn ivr_8_a_supervisor_overrides_a_service_and_others_cannot() {
+    let (s, store) = state().await;
+    let sup = basic("supervisor", "supervisor");
+    let (code, body) = call(&s, "POST", "/api/services/verde/override", Some(&sup), Some(r#"{"mode":"closed"}"#)).await;
+    assert_eq!((code, body["mode"].as_str(), body["status"].as_str()), (StatusCode::OK, Some("closed"), Some("closed")));
+    let (code, body) = call(&s, "POST", "/api/services/verde/override", Some(&sup), Some(r#"{"mode":"shut"}"#)).await;
+    assert_eq!((code, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("mode")));
+    let (code, _) = call(&s, "POST", "/api/services/nowhere/override", Some(&sup), Some(r#"{"mode":"open"}"#)).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    for who in [basic("auditor", "auditor"), basic("2001", "pw2001")] {
+        let (code, _) = call(&s, "POST", "/api/services/verde/override", Some(&who), Some(r#"{"mode":"open"}"#)).await;
+        assert_eq!(code, StatusCode::FORBIDDEN);
+    }
+    let (code, body) = call(&s, "GET", "/api/services", Some(&basic("auditor", "auditor")), None).await;
+    assert_eq!((code, body[0]["mode"].as_str()), (StatusCode::OK, Some("closed")));
+    let audit = store.audit_entries(10, None).await.unwrap();
+    assert!(audit.iter().any(|e| e.target == "service:verde" && e.result == "ok"), "the override is audited");
+}
+
+#[tokio::test]
 async fn sec_2_login_sessions_and_api_tokens() {
     let (s, _) = state().await;
     let (code, _) = call(&s, "POST", "/api/login", None, Some(r#"{"username":"supervisor","password":"wrong"}"#)).await;
@@ -255,7 +301,7 @@ async fn the_openapi_document_lists_exactly_the_served_routes() {
         for (method, op) in ops.as_object().unwrap() {
             documented += 1;
             assert!(!op["summary"].as_str().unwrap().is_empty(), "{method} {path} has a summary");
-            let concrete = path.replace("{id}", "1").replace("{extension}", "2001");
+            let concrete = path.replace("{id}", "1").replace("{extension}", "2001").replace("{service}", "verde");
             let (code, _) = call(&s, &method.to_uppercase(), &concrete, None, None).await;
             assert_ne!(code, StatusCode::NOT_FOUND, "{method} {path} is documented but not served");
             assert_ne!(code, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is documented but not served");

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::StoreError;
-use crate::crm::NewTicket;
+use crate::crm::{NewAttachment, NewTicket};
 use crate::model::{CallId, CallUpdate, NewCall, NewEvent, NewLeg};
 use crate::time::UnixMillis;
 use crate::store::Store;
@@ -134,8 +134,20 @@ impl StoreWriter {
         ticket: NewTicket,
         at: UnixMillis,
     ) -> Result<oneshot::Receiver<i64>, WriterError> {
+        self.open_ticket_with(key, ticket, None, at)
+    }
+
+    /// `open_ticket` with a file attached to the ticket in the same write (a voicemail's
+    /// recording) [CRM-3, VM-1].
+    pub fn open_ticket_with(
+        &self,
+        key: CallKey,
+        ticket: NewTicket,
+        attachment: Option<NewAttachment>,
+        at: UnixMillis,
+    ) -> Result<oneshot::Receiver<i64>, WriterError> {
         let (reply, wait) = oneshot::channel();
-        self.enqueue(Write::OpenTicket(key, ticket, at, Some(reply)))?;
+        self.enqueue(Write::OpenTicket(key, Box::new((ticket, attachment)), at, Some(reply)))?;
         Ok(wait)
     }
 
@@ -220,7 +232,7 @@ enum Write {
     UpdateCall(CallKey, CallUpdate),
     AddLeg(CallKey, NewLeg),
     AddEvent(CallKey, NewEvent),
-    OpenTicket(CallKey, NewTicket, UnixMillis, Option<oneshot::Sender<i64>>),
+    OpenTicket(CallKey, Box<(NewTicket, Option<NewAttachment>)>, UnixMillis, Option<oneshot::Sender<i64>>),
 }
 
 /// Why one write could not be applied.
@@ -337,12 +349,22 @@ async fn apply(
                 .await
                 .map_err(ApplyError::Store)?;
         }
-        Write::OpenTicket(key, ticket, at, _) => {
+        Write::OpenTicket(key, new, at, _) => {
             let id = id_of(key)?;
+            let (ticket, attachment) = new.as_ref();
             let ticket = store
                 .open_ticket_for_call(id, ticket, "system", *at)
                 .await
                 .map_err(ApplyError::Store)?;
+            // A retry after a failed attachment finds the ticket again (one per call) and
+            // attaches once: the file name is unique per call.
+            if let Some(file) = attachment {
+                let listed = store.ticket(ticket).await.map_err(ApplyError::Store)?;
+                let present = listed.is_some_and(|t| t.attachments.iter().any(|a| a.path == file.path));
+                if !present {
+                    store.add_attachment(ticket, file, "system", *at).await.map_err(ApplyError::Store)?;
+                }
+            }
             return Ok(Some(ticket));
         }
     }

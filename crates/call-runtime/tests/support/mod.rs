@@ -54,6 +54,7 @@ pub fn base_config(media_base: u16) -> RuntimeConfig {
         webhooks: Vec::new(),
         services: Vec::new(),
         acd: acd_engine::AcdConfig::new(Vec::new(), Vec::new()),
+        voicemail_dir: std::env::temp_dir().join(format!("centralino-vm-{}", std::process::id())),
     }
 }
 

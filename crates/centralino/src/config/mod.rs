@@ -416,6 +416,7 @@ impl Validator<'_> {
             recording: self.recording(f.recording.as_ref()),
             webhooks: self.webhooks(&f.webhook),
             services: self.services(&f.service),
+            voicemail_dir: PathBuf::from("data/voicemail"),
             acd,
         }
     }
