@@ -19,6 +19,7 @@ use crate::io::{
     MediaPorts, ReqRef, Side, TargetPlan,
 };
 use crate::connect::Connecting;
+use crate::disconnect::{Released, Requeue};
 use crate::legs::{self, Fork, ForkState};
 
 /// Methods we accept inside a dialog.
@@ -99,6 +100,9 @@ pub(crate) struct Confirmed {
     pub(crate) a_acked: bool,
     pub(crate) a_held: bool,
     pub(crate) b_held: bool,
+    /// What the call was as a locally answered call, when `Connect` bridged it: what
+    /// `Disconnect` restores [ACD-6]. `None` for a call set up bridged.
+    pub(crate) requeue: Option<Requeue>,
 }
 
 /// A call the engine answered itself: the caller's media terminates at the relay's
@@ -120,6 +124,9 @@ pub(crate) struct Local {
     pub(crate) attempts: u32,
     /// Our leg-B From tag as built, the stem of each attempt's tag.
     pub(crate) b_tag_base: String,
+    /// The agent's leg last released by `Disconnect` [ACD-6]: its crossing BYE is
+    /// answered 200 and its retransmitted 2xx re-ACKed; the relay holds side B meanwhile.
+    pub(crate) released_b: Option<Box<Released>>,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +161,9 @@ pub(crate) enum Purpose {
     Bye,
     /// An INFO relayed to the other leg; its answer does not matter.
     Relay,
+    /// A request on a leg B that `Disconnect` released since; its answer does not
+    /// matter [ACD-6].
+    Stale,
 }
 
 impl Call {
@@ -285,6 +295,7 @@ impl Call {
             CallInput::Recording(_) => {}
             CallInput::Connect { plan, ring_timeout } => self.connect(now, plan, ring_timeout),
             CallInput::CancelConnect => self.cancel_connect(),
+            CallInput::Disconnect => self.disconnect(now),
         }
     }
 
@@ -539,6 +550,10 @@ impl Call {
                     self.phase = Phase::Local(l);
                 }
             }
+            Phase::Local(l) => {
+                self.released_b_request(&l, tx, &request);
+                self.phase = Phase::Local(l);
+            }
             other => {
                 self.phase = other;
                 // Crossing BYEs while releasing are fine; anything else has no dialog.
@@ -598,7 +613,7 @@ impl Call {
             Some(Purpose::ReInvite { .. }) => {
                 self.reinvite_failed(now, StatusCode::REQUEST_TIMEOUT)
             }
-            Some(Purpose::Bye | Purpose::Relay) | None => {}
+            Some(Purpose::Bye | Purpose::Relay | Purpose::Stale) | None => {}
         }
         self.maybe_done(now);
     }
@@ -613,6 +628,15 @@ impl Call {
                 let (ack, to) = (c.b_ack.clone(), c.b_ack_peer);
                 self.emit(CallOutput::SendAck { request: ack, to });
             }
+            // The same for an agent released by `Disconnect` [ACD-6].
+            if let Phase::Local(l) = &self.phase
+                && let Some(r) = &l.released_b
+                && r.answer_req == req
+                && response.status.is_success()
+            {
+                let (ack, to) = (r.ack.clone(), r.ack_peer);
+                self.emit(CallOutput::SendAck { request: ack, to });
+            }
             return;
         };
         if response.status.is_final() {
@@ -625,7 +649,7 @@ impl Call {
             }
             Purpose::ReInvite { to } => self.reinvite_response(now, to, response),
             Purpose::Refresh { to } => self.refresh_response(now, to, response),
-            Purpose::Bye | Purpose::Relay => {}
+            Purpose::Bye | Purpose::Relay | Purpose::Stale => {}
         }
         self.maybe_done(now);
     }

@@ -489,7 +489,7 @@ impl Call {
 
     /// A refresh with UPDATE (no SDP) when the peer allows it, else a re-INVITE with
     /// our unchanged SDP (RFC 4028 §9, §7.4).
-    fn send_refresh(&mut self, side: Side) {
+    pub(crate) fn send_refresh(&mut self, side: Side) {
         // Leg A is refreshed in a bridged and in a locally answered call alike.
         let (dialog, fallback) = match (side, &mut self.phase) {
             (Side::A, Phase::Confirmed(_) | Phase::Local(_)) => (&mut self.a_dialog, self.a_peer),

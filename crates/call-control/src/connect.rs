@@ -16,6 +16,7 @@ use sip_message::{Request, Response, StatusCode};
 use sip_transaction::Peer;
 
 use crate::call::{Call, Confirmed, Local, Phase, Purpose};
+use crate::disconnect::Requeue;
 use crate::io::{CallEvent, CallOutput, ConnectFailure, MediaCommand, Side, TargetPlan};
 use crate::legs::{self, Fork, ForkState};
 
@@ -335,6 +336,13 @@ impl Call {
         if let Some(rtp) = n.remote_rtp {
             self.media(MediaCommand::SetRemote { side: Side::B, rtp });
         }
+        if l.released_b.is_some() {
+            // `Disconnect` left side B on hold for the released agent [ACD-6].
+            self.media(MediaCommand::Hold {
+                side: Side::B,
+                on_hold: false,
+            });
+        }
         self.payload_maps(n.codec, n.payload_type, n.telephone_event_pt);
         if let Some(cfg) = &self.cfg.session_timer {
             // Held to our minimum interval, as for a bridged call (RFC 4028 §4).
@@ -358,6 +366,11 @@ impl Call {
             a_acked: l.a_acked,
             a_held: l.held,
             b_held: false,
+            requeue: Some(Requeue {
+                attempts: l.attempts,
+                b_tag_base: l.b_tag_base,
+                te_pt: l.te_pt,
+            }),
         }));
         self.emit(CallOutput::Event(CallEvent::Connected));
     }

@@ -106,12 +106,22 @@ pub enum CallInput {
     Recording(RecordingControl),
     /// Ring `plan` for a locally answered call (the ACD offers it to an agent) [ACD-2].
     /// Only one connect attempt at a time; the caller keeps hearing whatever plays until
-    /// the answer. Ignored (with a debug log) while an attempt is pending, once the call
-    /// is bridged, and on a call that is not locally answered.
+    /// the answer. Ignored (with a debug log) while an attempt is pending, while the call
+    /// is bridged (until [`CallInput::Disconnect`] makes it local again), and on a call
+    /// that is not locally answered.
     Connect { plan: TargetPlan, ring_timeout: Duration },
     /// Abandon the connect attempt (CANCEL the pending INVITEs, RFC 3261 §9.1); the
     /// caller stays. Nothing happens when no attempt is pending.
     CancelConnect,
+    /// Release the agent of a call bridged by [`CallInput::Connect`] and keep the caller
+    /// on the engine (a level I → level II transfer) [ACD-6]: BYE to leg B (RFC 3261
+    /// §15), its session timer stopped, the relay told to send nothing more to B
+    /// (`MediaCommand::Hold { side: B, on_hold: true }`, and empty payload maps if a
+    /// rewrite was in place), then [`CallEvent::Disconnected`] at once, without waiting
+    /// for the BYE's answer. Ignored (with a debug log, no event) on any other call: one
+    /// set up bridged, a local call not connected, an attempt still ringing, a call
+    /// that ended.
+    Disconnect,
 }
 
 /// Why a connect attempt of a locally answered call failed [ACD-7].
@@ -245,6 +255,11 @@ pub enum CallEvent {
     /// waiting (prompts, DTMF and a later `Connect` keep working) [ACD-7]. Reported once
     /// per attempt.
     ConnectFailed { cause: ConnectFailure },
+    /// Leg B was released by [`CallInput::Disconnect`]: the call is a locally answered
+    /// call again, the caller waiting on the engine (prompts, DTMF, a later `Connect`,
+    /// hold all work as before the first `Connect`); the runtime starts the music
+    /// [ACD-6].
+    Disconnected,
 }
 
 /// What the call asks its task to do.

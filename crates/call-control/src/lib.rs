@@ -4,6 +4,7 @@
 mod call;
 mod confirmed;
 mod connect;
+mod disconnect;
 pub mod dial_plan;
 pub mod io;
 mod legs;

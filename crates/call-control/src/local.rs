@@ -76,6 +76,7 @@ impl Call {
             connect: None,
             attempts: 0,
             b_tag_base: self.b_from_tag.clone(),
+            released_b: None,
         });
         self.media(MediaCommand::DtmfPayloadType {
             side: Side::A,
@@ -182,7 +183,7 @@ impl Call {
 
     /// A re-INVITE from the caller, answered here: a refresh, a new address, or hold
     /// and resume (recorded; the relay stops sending to a held caller except prompts).
-    fn local_reinvite(&mut self, now: Instant, l: &mut Local, tx: ServerTxId, request: &Request) {
+    pub(crate) fn local_reinvite(&mut self, now: Instant, l: &mut Local, tx: ServerTxId, request: &Request) {
         self.a_dialog
             .refresh_target(request.headers.contacts().ok());
         if let Some(t) = &mut self.a_timer {

@@ -459,6 +459,7 @@ impl Call {
             a_acked: false,
             a_held: false,
             b_held: false,
+            requeue: None,
         }));
         self.emit(CallOutput::Event(CallEvent::Answered));
     }

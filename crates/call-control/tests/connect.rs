@@ -7,13 +7,11 @@ mod support;
 use std::time::Duration;
 
 use call_control::io::{
-    CallEvent, CallInput, ConnectFailure, DtmfSource, HangupCause, MediaCommand, ReqRef, Side,
-    TargetPlan,
+    CallEvent, CallInput, ConnectFailure, DtmfSource, HangupCause, MediaCommand, Side, TargetPlan,
 };
-use sip_message::{Method, Request, StatusCode};
+use sip_message::{Method, StatusCode};
+use support::acd::*;
 use support::*;
-
-const AGENT: &str = "127.0.0.1:5091";
 
 fn ended(cause: HangupCause) -> CallEvent {
     CallEvent::Ended { cause }
@@ -21,48 +19,6 @@ fn ended(cause: HangupCause) -> CallEvent {
 
 fn failed(cause: ConnectFailure) -> CallEvent {
     CallEvent::ConnectFailed { cause }
-}
-
-/// A local call (PCMA + telephone-event 101) the caller has acknowledged, with music on.
-fn waiting() -> Sim {
-    let (mut sim, _) = Sim::local();
-    sim.at(0.1);
-    sim.a_ack(1, "");
-    let outs = sim.input(CallInput::Play {
-        prompts: vec!["it/attesa".to_owned()],
-        barge_in: false,
-    });
-    assert_eq!(outs.media().len(), 1);
-    sim
-}
-
-fn agent(port: u16) -> TargetPlan {
-    plan(vec![vec![target("2001", port, None)]])
-}
-
-/// Offers the call to `plan` at `secs`; returns the INVITEs sent.
-fn connect(sim: &mut Sim, secs: f64, plan: TargetPlan) -> Outs {
-    sim.at(secs);
-    sim.input(CallInput::Connect {
-        plan,
-        ring_timeout: Duration::from_secs(15),
-    })
-}
-
-/// The callee's 2xx with `sdp` (and a Contact on the INVITE's port) to `invite`, remembered as leg B for later requests.
-fn answer(sim: &mut Sim, req: ReqRef, invite: &Request, sdp: &str) -> Outs {
-    sim.b_invite = Some(invite.clone());
-    let tag = sim.b_tag.clone();
-    let port = invite.uri.port.unwrap_or(5091);
-    sim.respond(req, reply(invite, 200, &tag, port, Some(sdp)))
-}
-
-fn count(sim: &Sim, pred: impl Fn(&CallEvent) -> bool) -> usize {
-    Outs(sim.log.clone())
-        .events()
-        .iter()
-        .filter(|e| pred(e))
-        .count()
 }
 
 /// The audio m= line of an SDP body.

@@ -1,6 +1,7 @@
 //! Property test of ACD queue calls: random agent responses, connect and cancel
-//! inputs, caller and agent hangups and time never panic, a call ends once, and each
-//! connect attempt has at most one outcome (STYLE.md rule 10) [ACD-2, ACD-7].
+//! inputs, disconnects, caller and agent hangups and time never panic, a call ends once,
+//! each connect attempt has at most one outcome, and each `Disconnect` releases one
+//! connected agent (STYLE.md rule 10) [ACD-2, ACD-6, ACD-7].
 
 mod support;
 
@@ -37,6 +38,7 @@ fn count(sim: &Sim, pred: impl Fn(&CallEvent) -> bool) -> usize {
 enum Action {
     Connect { targets: usize },
     CancelConnect,
+    Disconnect,
     Respond { pick: usize, status: u16, sdp: bool },
     Failed { pick: usize },
     CallerBye,
@@ -51,6 +53,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         3 => (1usize..3).prop_map(|targets| Action::Connect { targets }),
         1 => Just(Action::CancelConnect),
+        1 => Just(Action::Disconnect),
         6 => (0usize..8, prop::sample::select(STATUSES), any::<bool>())
             .prop_map(|(pick, status, sdp)| Action::Respond { pick, status, sdp }),
         1 => (0usize..8).prop_map(|pick| Action::Failed { pick }),
@@ -92,6 +95,7 @@ proptest! {
                     if was { attempts += 1; }
                 }
                 Action::CancelConnect => { sim.input(CallInput::CancelConnect); }
+                Action::Disconnect => { sim.input(CallInput::Disconnect); }
                 Action::Respond { pick, status, sdp } => {
                     let s = sent_invites(&sim);
                     if s.is_empty() { continue; }
@@ -128,7 +132,10 @@ proptest! {
             prop_assert!(sim.ended().len() <= 1);
             let outcomes = count(&sim, |e| matches!(e, CallEvent::ConnectFailed { .. } | CallEvent::Connected));
             prop_assert!(outcomes <= attempts, "{outcomes} outcomes for {attempts} attempts");
-            prop_assert!(count(&sim, |e| *e == CallEvent::Connected) <= 1);
+            // [ACD-6] Each Disconnect releases one Connected agent, and at most one is up.
+            let connected = count(&sim, |e| *e == CallEvent::Connected);
+            let disconnected = count(&sim, |e| *e == CallEvent::Disconnected);
+            prop_assert!(disconnected <= connected && connected <= disconnected + 1);
         }
         sim.input(CallInput::Hangup);
         prop_assert_eq!(sim.ended().len(), 1);

@@ -17,8 +17,11 @@ use cti_bus::schema;
 use tokio::sync::mpsc;
 use tracing::{Instrument, debug, info, info_span, warn};
 
-use crate::acd_task::{AcdCmd, AcdEvent};
-use crate::queue_call::{QueueCall, QueueStep};
+use crate::acd_task::AcdEvent;
+use crate::queue_call::QueueCall;
+
+mod queue_side;
+use queue_side::QueueSide;
 use crate::recording::CallRecorder;
 use crate::service::{Service, ServiceDriver, ServiceMedia};
 use crate::{CallKey, CoreCmd, Shared};
@@ -33,6 +36,8 @@ pub(crate) struct CallSpawn {
     pub(crate) shared: Arc<Shared>,
     pub(crate) core: mpsc::Sender<CoreCmd>,
     pub(crate) inbox: mpsc::Receiver<CallInput>,
+    /// API commands (hang up, transfer) [CTI-2].
+    pub(crate) control: mpsc::Receiver<crate::CallControl>,
     pub(crate) seed: u64,
     /// The register row's initial facts (channel, numbers) [SLA-9].
     pub(crate) register: Option<crate::register::RegisterSpec>,
@@ -80,7 +85,7 @@ impl Drop for CallGuard {
 }
 
 async fn drive(spawn: CallSpawn) {
-    let CallSpawn { key, invite, tx, source, mode, shared, core, mut inbox, seed, register } = spawn;
+    let CallSpawn { key, invite, tx, source, mode, shared, core, mut inbox, mut control, seed, register } = spawn;
     let mut session = match shared.relay.allocate().await {
         Ok(s) => s,
         Err(e) => {
@@ -193,6 +198,31 @@ async fn drive(spawn: CallSpawn) {
                 Some(input) => call.handle(now(), input),
                 None => break,
             },
+            Some((command, reply)) = control.recv() => {
+                let t = now();
+                let answer = match command {
+                    crate::CallCommand::Hangup => {
+                        info!("hung up by the API");
+                        call.handle(t, CallInput::Hangup);
+                        Ok(())
+                    }
+                    crate::CallCommand::TransferToQueue { queue: target, by } => match queue.as_mut() {
+                        Some(q) => match q.call.transfer(&target) {
+                            Some(steps) => {
+                                call.handle(t, CallInput::Disconnect);
+                                ctx.transferred(&target, &by, register.as_mut());
+                                for input in ctx.queue_steps(q, steps, &core, &call, &session, register.as_mut()).await {
+                                    call.handle(t, input);
+                                }
+                                Ok(())
+                            }
+                            None => Err(crate::CallCommandError::NotPossible("the caller is not talking to an agent".into())),
+                        },
+                        None => Err(crate::CallCommandError::NotPossible("only a queue call can be transferred to a queue".into())),
+                    },
+                };
+                let _ = reply.send(answer);
+            },
             Some(ev) = acd_rx.recv(), if queue.is_some() => {
                 if let Some(q) = queue.as_mut() {
                     let steps = q.call.on_acd_event(ev);
@@ -242,26 +272,6 @@ async fn drive(spawn: CallSpawn) {
     debug!(a_to_b = c.a_to_b.packets, b_to_a = c.b_to_a.packets, lost = c.a_to_b.lost + c.b_to_a.lost, "call media");
 }
 
-/// A queue call's driver with what the call task keeps for it: the ACD's channel to the
-/// call and the running voicemail take.
-struct QueueSide {
-    call: QueueCall,
-    events: mpsc::Sender<AcdEvent>,
-    receiver: Option<mpsc::Receiver<AcdEvent>>,
-    voicemail: Option<crate::voicemail::Take>,
-}
-
-impl QueueSide {
-    fn new(call: QueueCall) -> QueueSide {
-        let (events, receiver) = mpsc::channel(32);
-        QueueSide { call, events, receiver: Some(receiver), voicemail: None }
-    }
-
-    fn take_receiver(&mut self) -> mpsc::Receiver<AcdEvent> {
-        self.receiver.take().unwrap_or_else(|| mpsc::channel(1).1)
-    }
-}
-
 /// How a call is handled: bridged to targets, answered by a built-in service, or
 /// answered and queued for an agent.
 pub(crate) enum CallMode {
@@ -284,10 +294,12 @@ struct CallInfo {
     from: Option<String>,
     to: String,
     agent: Option<String>,
-    /// The queue of a queue call.
-    queue: Option<String>,
-    /// The agent a queue call was connected to.
-    connected_agent: std::sync::OnceLock<String>,
+    /// A queue call (its answer is the engine's, not an operator's).
+    queue_call: bool,
+    /// The queue a queue call waits in (a transfer to level II changes it).
+    queue: std::sync::Mutex<Option<String>>,
+    /// The agent a queue call is connected to.
+    connected_agent: std::sync::Mutex<Option<String>>,
     started: Instant,
     answered: std::sync::OnceLock<Instant>,
 }
@@ -299,8 +311,9 @@ impl CallInfo {
             from: spec.map(|s| s.caller.clone()).filter(|c| !c.is_empty()),
             to: spec.map(|s| s.dialled.clone()).unwrap_or_default(),
             agent: spec.and_then(|s| s.agent.clone()),
-            queue,
-            connected_agent: std::sync::OnceLock::new(),
+            queue_call: queue.is_some(),
+            queue: std::sync::Mutex::new(queue),
+            connected_agent: std::sync::Mutex::new(None),
             started: now(),
             answered: std::sync::OnceLock::new(),
         }
@@ -308,12 +321,17 @@ impl CallInfo {
 
     /// What a voicemail's ticket and event say about the call.
     fn voicemail_facts(&self) -> crate::voicemail::Facts {
-        crate::voicemail::Facts { channel: self.channel, from: self.from.clone(), to: self.to.clone(), queue: self.queue.clone(), waited_seconds: self.waited_seconds() }
+        crate::voicemail::Facts { channel: self.channel, from: self.from.clone(), to: self.to.clone(), queue: self.queue(), waited_seconds: self.waited_seconds() }
     }
 
     /// The agent on the call: the dialled one, or the queue call's connected agent.
     fn agent(&self) -> Option<String> {
-        self.agent.clone().or_else(|| self.connected_agent.get().cloned())
+        self.agent.clone().or_else(|| lock(&self.connected_agent).clone())
+    }
+
+    /// The queue of a queue call now.
+    fn queue(&self) -> Option<String> {
+        lock(&self.queue).clone()
     }
 
     fn waited_seconds(&self) -> u64 {
@@ -347,142 +365,6 @@ impl CallCtx<'_> {
         }
     }
 
-    /// Carries out a queue call's steps; returns the inputs for the call. A step may
-    /// give rise to more (a ring that cannot start goes back to the ACD at once).
-    #[allow(clippy::too_many_arguments)]
-    async fn queue_steps(
-        &self,
-        side: &mut QueueSide,
-        steps: Vec<QueueStep>,
-        core: &mpsc::Sender<CoreCmd>,
-        call: &Call,
-        session: &RelaySession,
-        mut register: Option<&mut crate::register::CallRegister>,
-    ) -> Vec<CallInput> {
-        let mut out = Vec::new();
-        let mut pending = steps;
-        let q = &mut side.call;
-        while !pending.is_empty() {
-            for step in std::mem::take(&mut pending) {
-                match step {
-                    QueueStep::Call(input) => out.push(input),
-                    QueueStep::Acd(input) => {
-                        if self.shared.acd.tx.send(AcdCmd::Input(input)).await.is_err() {
-                            warn!("ACD task gone");
-                        }
-                    }
-                    QueueStep::Join => {
-                        let join = AcdCmd::Join {
-                            call: q.id,
-                            queue: q.queue.clone(),
-                            priority: 0,
-                            channel: self.info.channel,
-                            events: side.events.clone(),
-                        };
-                        if self.shared.acd.tx.send(join).await.is_err() {
-                            warn!("ACD task gone: call not queued");
-                        }
-                    }
-                    QueueStep::Music => self.music(call, session),
-                    QueueStep::Ring { agent, waited } => {
-                        let (reply, wait) = tokio::sync::oneshot::channel();
-                        let asked = core.send(CoreCmd::AgentTargets { extension: agent.clone(), reply }).await.is_ok();
-                        let targets = if asked { wait.await.unwrap_or_default() } else { Vec::new() };
-                        if targets.is_empty() {
-                            debug!(agent = %agent, "offered agent has no registered phone");
-                            pending.extend(q.ring_impossible(&agent));
-                            continue;
-                        }
-                        self.offer_to_agent(&agent, waited.as_secs(), register.as_deref_mut());
-                        // The ACD's own ring timer decides; the call's is a safety net.
-                        let ring = self.shared.cfg.acd.queues.iter().find(|c| c.name.0 == q.queue).map_or(self.shared.call_config.ring_timeout, |c| c.ring_timeout);
-                        out.push(CallInput::Connect { plan: TargetPlan { groups: vec![targets] }, ring_timeout: ring + std::time::Duration::from_secs(5) });
-                    }
-                    QueueStep::StartVoicemail => {
-                        if let Some(r) = register.as_deref_mut() {
-                            r.voicemail();
-                        }
-                        side.voicemail = crate::voicemail::start(&self.shared.cfg.voicemail_dir, self.key, self.info.channel, session);
-                    }
-                    QueueStep::StopVoicemail => {
-                        if let Some(take) = side.voicemail.take() {
-                            crate::voicemail::file(take, self.shared, self.key, &self.info.voicemail_facts(), register.as_deref_mut()).await;
-                        }
-                    }
-                    QueueStep::Talking { agent } => {
-                        let _ = self.info.connected_agent.set(agent.clone());
-                        let _ = self.info.answered.set(now());
-                        if let Some(r) = register.as_deref_mut() {
-                            r.connected(&agent, std::time::SystemTime::now());
-                        }
-                        info!(agent = %agent, "agent answered");
-                        let i = &self.info;
-                        self.emit(&schema::CallAnswered {
-                            channel: i.channel.to_owned(),
-                            agent: Some(agent),
-                            agent_name: None,
-                            queue: i.queue.clone(),
-                            from: i.from.clone(),
-                            to: i.to.clone(),
-                            direction: schema::Direction::In,
-                            waited_seconds: i.waited_seconds(),
-                        });
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    /// Loops the music on hold to the caller [ACD-7].
-    fn music(&self, call: &Call, session: &RelaySession) {
-        let music = self.shared.prompts.music("default").or_else(|_| {
-            let names = self.shared.prompts.music_names();
-            self.shared.prompts.music(names.first().copied().unwrap_or("default"))
-        });
-        let (Ok(music), Some(codec)) = (music, call.codec(Side::A)) else {
-            debug!("no music on hold: the caller hears silence");
-            return;
-        };
-        if let Err(e) = session.play_music(media_relay::Side::A, music, prompt_codec(codec)) {
-            debug!(error = %e, "music not started");
-        }
-    }
-
-    /// The call is offered to `agent`: its screen pops (`agent.offered` with channel and
-    /// seconds waited [CTI-3]) and the call's ticket opens [CRM-1], announced by
-    /// `ticket.created` once the store has numbered it.
-    fn offer_to_agent(&self, agent: &str, waited: u64, register: Option<&mut crate::register::CallRegister>) {
-        let i = &self.info;
-        self.emit(&schema::AgentOffered {
-            channel: i.channel.to_owned(),
-            agent: agent.to_owned(),
-            agent_name: None,
-            queue: i.queue.clone(),
-            from: i.from.clone(),
-            to: i.to.clone(),
-            ticket: None,
-            waited_seconds: waited,
-        });
-        let level = self.shared.cfg.acd.agents.iter().find(|a| a.id.0 == agent).map_or(1, |a| a.level);
-        let Some(ticket) = register.and_then(|r| r.offered(agent, level, std::time::SystemTime::now())) else { return };
-        let (cti, call, channel, queue, agent) = (self.shared.cti.clone(), self.key.0, i.channel, i.queue.clone(), agent.to_owned());
-        tokio::spawn(async move {
-            if let Ok(id) = ticket.await {
-                let created = schema::TicketCreated {
-                    ticket: u64::try_from(id).unwrap_or_default(),
-                    channel: channel.to_owned(),
-                    state: "open".to_owned(),
-                    agent: Some(agent),
-                    queue,
-                    contact: None,
-                    waited_seconds: Some(waited),
-                };
-                cti.emit(Some(call), &created);
-            }
-        });
-    }
-
     /// Metrics, logs and CTI for a call event; returns the service's reaction.
     async fn on_event(
         &self,
@@ -501,7 +383,7 @@ impl CallCtx<'_> {
                 Vec::new()
             }
             // Queue calls: the queue driver reacts (see `queue_steps`).
-            CallEvent::Connected => Vec::new(),
+            CallEvent::Connected | CallEvent::Disconnected => Vec::new(),
             CallEvent::ConnectFailed { cause } => {
                 debug!(?cause, "agent not reached");
                 Vec::new()
@@ -510,7 +392,7 @@ impl CallCtx<'_> {
                 info!("answered");
                 metrics::counter!("centralino_calls_answered_total").increment(1);
                 let i = &self.info;
-                if i.queue.is_some() {
+                if i.queue_call {
                     // The engine answered a queue call: the operator's answer comes later.
                     return service.map(|s| s.on_answered(now())).unwrap_or_default();
                 }
@@ -550,7 +432,7 @@ impl CallCtx<'_> {
                     answered: answered.is_some(),
                     agent: i.agent().filter(|_| answered.is_some()),
                     agent_name: None,
-                    queue: i.queue.clone(),
+                    queue: i.queue(),
                     from: i.from.clone(),
                     to: i.to.clone(),
                     direction: schema::Direction::In,
@@ -622,6 +504,11 @@ pub(crate) fn prompt_codec(codec: AudioCodec) -> media_relay::prompts::AudioCode
         AudioCodec::Pcma => media_relay::prompts::AudioCodec::Pcma,
         AudioCodec::Pcmu => media_relay::prompts::AudioCodec::Pcmu,
     }
+}
+
+/// A mutex's value even if a panicking holder poisoned it (the data is plain).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn relay_side(side: Side) -> media_relay::Side {

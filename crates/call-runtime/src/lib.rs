@@ -60,10 +60,36 @@ pub(crate) enum CoreCmd {
     /// Leg B's Call-ID, so in-dialog requests from the callee reach the call.
     Register { call: CallKey, call_id: String },
     TrunkResult { trunk: usize, destination: SocketAddr, ok: bool },
+    /// A command for a live call (API call control) [CTI-2].
+    Control { call: CallKey, command: CallControl },
     /// The registered contacts of an agent (a queue call rings them) [ACD-2].
     AgentTargets { extension: String, reply: tokio::sync::oneshot::Sender<Vec<call_control::io::Target>> },
     Gone { call: CallKey },
 }
+
+/// A live call's control from the API or the agent's desktop [CTI-2, ACD-6].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallCommand {
+    /// Hang the call up (both legs).
+    Hangup,
+    /// Move the caller, with its ticket, from the agent it talks to into another queue
+    /// (level I → level II); `by` is who asked.
+    TransferToQueue { queue: String, by: String },
+}
+
+/// Why a call command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallCommandError {
+    /// No live call has this number.
+    #[error("no live call {0}")]
+    UnknownCall(u64),
+    /// The call cannot do this now.
+    #[error("{0}")]
+    NotPossible(String),
+}
+
+/// A command for a call task with the place for its answer.
+pub(crate) type CallControl = (CallCommand, tokio::sync::oneshot::Sender<Result<(), CallCommandError>>);
 
 /// Read-only state shared by every task.
 pub(crate) struct Shared {
@@ -90,6 +116,7 @@ pub struct Runtime {
     relay: MediaRelay,
     acd: AcdHandle,
     schedules: Arc<schedule::Schedules>,
+    core: mpsc::Sender<CoreCmd>,
 }
 
 impl Runtime {
@@ -164,9 +191,9 @@ impl Runtime {
             acd: acd.clone(),
             schedules: schedules.clone(),
         });
-        let core = sip_core::SipCore::new(shared, endpoint, transport, registrar, digest, trunks, cmd_tx);
+        let core = sip_core::SipCore::new(shared, endpoint, transport, registrar, digest, trunks, cmd_tx.clone());
         tokio::spawn(core.run(inbound_rx, cmd_rx));
-        Ok(Runtime { sip_addr: local, cti, relay, acd, schedules })
+        Ok(Runtime { sip_addr: local, cti, relay, acd, schedules, core: cmd_tx })
     }
 
     /// The SIP listen address (UDP and TCP).
@@ -189,6 +216,15 @@ impl Runtime {
         self.schedules.set_override(service, mode)?;
         info!(service, ?mode, "service override");
         Ok(())
+    }
+
+    /// Sends a command to a live call (its number is the CTI events' `call`) and waits for
+    /// its answer [CTI-2, ACD-6].
+    pub async fn call_command(&self, call: u64, command: CallCommand) -> Result<(), CallCommandError> {
+        let (reply, wait) = tokio::sync::oneshot::channel();
+        let cmd = CoreCmd::Control { call: CallKey(call), command: (command, reply) };
+        self.core.send(cmd).await.map_err(|_| CallCommandError::UnknownCall(call))?;
+        wait.await.map_err(|_| CallCommandError::UnknownCall(call))?
     }
 
     /// A service's override, `None` for an unknown service.

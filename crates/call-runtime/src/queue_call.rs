@@ -220,11 +220,24 @@ impl QueueCall {
                 self.phase = Phase::Done;
                 step.map(QueueStep::Acd).into_iter().collect()
             }
+            // Back from the agent (a transfer): music until the next agent answers.
+            CallEvent::Disconnected if self.phase == Phase::Waiting => vec![QueueStep::Music],
             CallEvent::Dtmf { digit, .. } if matches!(self.phase, Phase::Waiting | Phase::Ringing { .. }) => {
                 vec![QueueStep::Acd(AcdInput::CallerKey { call: self.id, key: *digit })]
             }
             _ => Vec::new(),
         }
+    }
+
+    /// A transfer to `queue` (level I → level II) of a caller talking to an agent: the
+    /// caller waits in the new queue, keeping its original arrival [ACD-6]. `None` when
+    /// the caller is not talking to an agent.
+    pub(crate) fn transfer(&mut self, queue: &str) -> Option<Vec<QueueStep>> {
+        let Phase::Connected { .. } = self.phase else { return None };
+        self.phase = Phase::Waiting;
+        self.queue = queue.to_owned();
+        self.speaking = false;
+        Some(vec![QueueStep::Acd(AcdInput::TransferToQueue { call: self.id, queue: acd_engine::QueueName::new(queue), priority: 0 })])
     }
 
     /// A decision of the ACD about this call.
@@ -384,6 +397,22 @@ mod tests {
         q.on_call_event(&CallEvent::PlaybackDone { completed: true }, t0);
         let steps = q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CallerHangup }, t0);
         assert_eq!(steps, vec![QueueStep::StopVoicemail]);
+    }
+
+    #[test]
+    fn acd_6_a_connected_caller_is_transferred_to_level_two_and_waits_again() {
+        let mut q = answered();
+        assert_eq!(q.transfer("livello2"), None, "not talking to an agent yet");
+        q.on_acd_event(AcdEvent::Offer { agent: "2001".into(), waited: Duration::ZERO });
+        q.on_call_event(&CallEvent::Connected, Instant::now());
+        let steps = q.transfer("livello2").unwrap();
+        assert_eq!(
+            steps,
+            vec![QueueStep::Acd(AcdInput::TransferToQueue { call: CallId(7), queue: acd_engine::QueueName::new("livello2"), priority: 0 })]
+        );
+        assert_eq!(q.on_call_event(&CallEvent::Disconnected, Instant::now()), vec![QueueStep::Music]);
+        let steps = q.on_acd_event(AcdEvent::Offer { agent: "2011".into(), waited: Duration::from_secs(30) });
+        assert_eq!(steps, vec![QueueStep::Ring { agent: "2011".into(), waited: Duration::from_secs(30) }]);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 use std::time::SystemTime;
 
 use call_control::io::{CallEvent, HangupCause};
-use sql_store::{CallKey, CallUpdate, Channel, HangupSide, NewAttachment, NewCall, NewTicket, Outcome, StoreWriter, UnixMillis};
+use cc_model::ticket::TicketState;
+use sql_store::{CallKey, CallUpdate, Channel, HangupSide, NewAttachment, NewCall, NewEvent, NewTicket, Outcome, StoreWriter, TicketPatch, UnixMillis};
 use tokio::sync::oneshot;
 use tracing::warn;
 
@@ -113,6 +114,26 @@ impl CallRegister {
                 warn!(error = %e, "voicemail ticket not queued");
                 None
             }
+        }
+    }
+
+    /// The caller moved from `agent` to `queue` (level I → level II): an event in the
+    /// call's log, and the ticket follows at level II with its history [ACD-6, CRM-6].
+    pub(crate) fn transferred(&mut self, agent: &str, queue: &str, by: &str) {
+        let at = UnixMillis::from_system_time(SystemTime::now());
+        let event = NewEvent {
+            at,
+            kind: "transferred".into(),
+            agent: Some(agent.to_owned()),
+            queue: Some(queue.to_owned()),
+            detail: serde_json::json!({ "by": by, "mode": "blind" }),
+        };
+        if let Err(e) = self.writer.add_event(self.key, event) {
+            warn!(error = %e, "transfer event not queued");
+        }
+        let patch = TicketPatch { state: Some(TicketState::AssignedLevel2), level: Some(2), ..TicketPatch::default() };
+        if let Err(e) = self.writer.patch_call_ticket(self.key, patch, by, at) {
+            warn!(error = %e, "ticket transfer not queued");
         }
     }
 

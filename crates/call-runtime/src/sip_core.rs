@@ -33,6 +33,8 @@ const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REGISTER";
 
 struct CallEntry {
     inbox: mpsc::Sender<CallInput>,
+    /// API commands for the call task.
+    control: mpsc::Sender<crate::CallControl>,
     /// Agents on this call outside the ACD (direct or outbound calls): never offered a
     /// queue call meanwhile [ACD-2 item "an agent on any call"].
     agents: Vec<String>,
@@ -450,9 +452,10 @@ impl SipCore {
         self.next_call += 1;
         let key = CallKey(self.next_call);
         let (inbox_tx, inbox_rx) = mpsc::channel(64);
+        let (control_tx, control_rx) = mpsc::channel(8);
         self.calls.insert(
             key,
-            CallEntry { inbox: inbox_tx, agents: agents_on_call.clone(), call_ids: vec![call_id.clone()], server_txs: vec![tx], client_txs: Vec::new() },
+            CallEntry { inbox: inbox_tx, control: control_tx, agents: agents_on_call.clone(), call_ids: vec![call_id.clone()], server_txs: vec![tx], client_txs: Vec::new() },
         );
         self.by_call_id.insert(call_id, key);
         // Ringing or talking on a direct or outbound call, an agent takes no queue call.
@@ -491,6 +494,7 @@ impl SipCore {
             shared: self.shared.clone(),
             core: self.cmd_tx.clone(),
             inbox: inbox_rx,
+            control: control_rx,
             seed: self.rng.u64(..),
         }));
     }
@@ -537,6 +541,16 @@ impl SipCore {
                     self.by_call_id.insert(call_id, call);
                 }
             }
+            CoreCmd::Control { call, command } => match self.calls.get(&call) {
+                Some(entry) => {
+                    if let Err(mpsc::error::TrySendError::Full((_, reply)) | mpsc::error::TrySendError::Closed((_, reply))) = entry.control.try_send(command) {
+                        let _ = reply.send(Err(crate::CallCommandError::NotPossible("the call is busy or ending".into())));
+                    }
+                }
+                None => {
+                    let _ = command.1.send(Err(crate::CallCommandError::UnknownCall(call.0)));
+                }
+            },
             CoreCmd::AgentTargets { extension, reply } => {
                 let _ = reply.send(self.agent_targets(&extension, now));
             }

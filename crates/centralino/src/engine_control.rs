@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use acd_engine::{AcdSnapshot, AgentState};
 use call_runtime::{AcdControlError, AcdHandle, AgentControl, state_name};
 use business_calendar::{ClosedReason, Override, OverrideClosed, Status};
-use http_api::control::{AgentCommand, AgentView, BoxFuture, ControlError, EngineControl, QueueMember, QueueView, ServiceMode, ServiceView};
+use http_api::control::{AgentCommand, AgentView, BoxFuture, ControlError, EngineControl, LiveCommand, QueueMember, QueueView, ServiceMode, ServiceView};
 
 /// The binary's bridge from the API to the ACD task.
 pub struct AcdControl {
@@ -143,6 +143,19 @@ impl EngineControl for AcdControl {
     fn services(&self) -> BoxFuture<'_, Vec<ServiceView>> {
         let views = self.services.iter().map(|n| self.service_view(n)).collect();
         Box::pin(async move { views })
+    }
+
+    fn call_command(&self, call: u64, command: LiveCommand, by: &str) -> BoxFuture<'_, Result<(), ControlError>> {
+        let command = match command {
+            LiveCommand::Hangup => call_runtime::CallCommand::Hangup,
+            LiveCommand::TransferToQueue { queue } => call_runtime::CallCommand::TransferToQueue { queue, by: by.to_owned() },
+        };
+        Box::pin(async move {
+            self.runtime.call_command(call, command).await.map_err(|e| match e {
+                call_runtime::CallCommandError::UnknownCall(n) => ControlError::UnknownCall(n),
+                call_runtime::CallCommandError::NotPossible(why) => ControlError::Refused(why),
+            })
+        })
     }
 
     fn set_service_mode(&self, service: &str, mode: ServiceMode) -> BoxFuture<'_, Result<ServiceView, ControlError>> {

@@ -128,6 +128,9 @@ fn run(path: PathBuf) -> anyhow::Result<()> {
             None => None,
         };
         let register = store.as_ref().map(|s| sql_store::StoreWriter::spawn(s.clone(), sql_store::WriterConfig::default()).0);
+        if let Some(writer) = register.clone() {
+            tokio::spawn(store_metrics(writer));
+        }
         let webhooks = cfg.webhooks.clone();
         let acd_config = cfg.acd.clone();
         let service_names: Vec<String> = cfg.services.iter().map(|s| s.name.clone()).collect();
@@ -159,6 +162,23 @@ fn run(path: PathBuf) -> anyhow::Result<()> {
         info!("shutting down");
         Ok(())
     })
+}
+
+/// The write-behind queue's state as Prometheus metrics, every second: records waiting for
+/// the database, written, refused, dropped on overflow, retries, and whether the database
+/// is unavailable (issue 4, "Bad input": calls keep flowing, with a metric and a log line).
+async fn store_metrics(writer: sql_store::StoreWriter) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let s = writer.stats();
+        metrics::gauge!("centralino_store_queue_records").set(s.queued as f64);
+        metrics::gauge!("centralino_store_written_records").set(s.flushed as f64);
+        metrics::gauge!("centralino_store_failed_records").set(s.failed as f64);
+        metrics::gauge!("centralino_store_dropped_records").set(s.dropped as f64);
+        metrics::gauge!("centralino_store_retries").set(s.retries as f64);
+        metrics::gauge!("centralino_store_unavailable").set(if s.unavailable { 1.0 } else { 0.0 });
+    }
 }
 
 /// The configured web users plus every agent, who signs in with its extension and SIP

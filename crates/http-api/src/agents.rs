@@ -97,7 +97,9 @@ pub(crate) async fn set_state(State(s): State<ApiState>, headers: HeaderMap, Pat
             s.audit(&who, "POST /api/agents/{extension}/state", &target, "failed").await;
             return Err(ApiError::Conflict(why));
         }
-        Err(ControlError::Stopped | ControlError::UnknownService(_)) => return Err(ApiError::Unavailable("the ACD is not running")),
+        Err(ControlError::Stopped | ControlError::UnknownService(_) | ControlError::UnknownCall(_)) => {
+            return Err(ApiError::Unavailable("the ACD is not running"));
+        }
     };
     s.audit(&who, "POST /api/agents/{extension}/state", &target, "ok").await;
     Ok(Json(view).into_response())

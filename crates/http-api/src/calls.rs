@@ -1,6 +1,7 @@
 //! The per-call register over HTTP (`GET /api/calls`, `GET /api/calls/{id}` with legs and
-//! the queue/agent event log) for supervisors and the customer's auditors, and the audit log
-//! itself [SLA-9, TEL-7, SEC-2].
+//! the queue/agent event log) for supervisors and the customer's auditors, live call
+//! control (`/api/live/{call}/…`: hang up, transfer to level II) [CTI-2, ACD-6], and the
+//! audit log itself [SLA-9, TEL-7, SEC-2].
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -8,6 +9,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use sql_store::{CallId, UnixMillis};
 
+use crate::control::{ControlError, LiveCommand};
 use crate::error::ApiError;
 use crate::{ApiState, Role};
 
@@ -62,6 +64,49 @@ pub(crate) async fn one(State(s): State<ApiState>, headers: HeaderMap, Path(id):
     body["legs"] = legs.into();
     body["events"] = events.into();
     Ok(Json(body).into_response())
+}
+
+/// `POST /api/live/{call}/hangup` (the agent on the call, supervisor, admin) [CTI-2].
+pub(crate) async fn live_hangup(State(s): State<ApiState>, headers: HeaderMap, Path(call): Path<String>) -> Result<Response, ApiError> {
+    live(s, headers, call, None).await
+}
+
+/// `POST /api/live/{call}/transfer` `{"queue": "livello2"}`: the caller and its ticket move
+/// to another queue (level I → level II) [ACD-6, CRM-6].
+pub(crate) async fn live_transfer(State(s): State<ApiState>, headers: HeaderMap, Path(call): Path<String>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    live(s, headers, call, Some(body)).await
+}
+
+async fn live(s: ApiState, headers: HeaderMap, call: String, transfer: Option<axum::body::Bytes>) -> Result<Response, ApiError> {
+    let who = s.principal(&headers).await?;
+    let target = format!("live:{call}");
+    let action = if transfer.is_some() { "POST /api/live/{call}/transfer" } else { "POST /api/live/{call}/hangup" };
+    s.require(&who, who.role.may_write(), action, &target, "auditors have read-only access").await?;
+    let number: u64 = call.parse().map_err(|_| ApiError::NotFound { what: "live call", id: call.clone() })?;
+    let command = match transfer {
+        None => LiveCommand::Hangup,
+        Some(body) => {
+            let map = crate::error::json_object(&body)?;
+            crate::error::only_fields(&map, &["queue"])?;
+            let queue = crate::error::req_str(&map, "queue")?;
+            if queue.trim().is_empty() {
+                return Err(ApiError::field("queue", "must name a queue"));
+            }
+            LiveCommand::TransferToQueue { queue: queue.to_owned() }
+        }
+    };
+    let control = s.control.as_ref().ok_or(ApiError::Unavailable("the engine is not running"))?;
+    match control.call_command(number, command, &who.name).await {
+        Ok(()) => {
+            s.audit(&who, action, &target, "ok").await;
+            Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+        }
+        Err(ControlError::UnknownCall(_)) => Err(ApiError::NotFound { what: "live call", id: call }),
+        Err(e) => {
+            s.audit(&who, action, &target, "failed").await;
+            Err(ApiError::Conflict(e.to_string()))
+        }
+    }
 }
 
 /// `GET /api/audit?limit=N&before_id=ID` (auditor, admin) [SEC-2].

@@ -121,6 +121,18 @@ pub enum ServiceMode {
     Night,
 }
 
+/// A command for a live call (its number is the CTI events' `call`) [CTI-2, ACD-6].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveCommand {
+    /// Hang up.
+    Hangup,
+    /// Move the caller and its ticket to another queue (level I → level II).
+    TransferToQueue {
+        /// The target queue.
+        queue: String,
+    },
+}
+
 /// Why the engine refused a command.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ControlError {
@@ -130,6 +142,9 @@ pub enum ControlError {
     /// No such service.
     #[error("no service {0}")]
     UnknownService(String),
+    /// No live call with this number.
+    #[error("no live call {0}")]
+    UnknownCall(u64),
     /// The change is not possible now (e.g. logging out during a call).
     #[error("{0}")]
     Refused(String),
@@ -148,6 +163,8 @@ pub trait EngineControl: Send + Sync + 'static {
     fn queues(&self) -> BoxFuture<'_, Vec<QueueView>>;
     /// Every service with its schedule state.
     fn services(&self) -> BoxFuture<'_, Vec<ServiceView>>;
+    /// Sends a command to a live call; `by` is who asked.
+    fn call_command(&self, call: u64, command: LiveCommand, by: &str) -> BoxFuture<'_, Result<(), ControlError>>;
     /// Forces a service open or closed, or back to its schedule [IVR-8].
     fn set_service_mode(&self, service: &str, mode: ServiceMode) -> BoxFuture<'_, Result<ServiceView, ControlError>>;
 }

@@ -25,7 +25,7 @@ use sql_store::{NewAuditEntry, Store, UnixMillis};
 use tokio::net::TcpListener;
 
 pub use auth::{Authenticator, Principal, Role, WebUser, WebUsers};
-pub use control::{AgentCommand, AgentView, ControlError, EngineControl, QueueView, ServiceMode, ServiceView};
+pub use control::{AgentCommand, AgentView, ControlError, EngineControl, LiveCommand, QueueView, ServiceMode, ServiceView};
 pub use error::ApiError;
 pub use openapi::openapi_document;
 
@@ -66,6 +66,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/events", get(events::events))
         .route("/api/calls", get(calls::list))
         .route("/api/calls/{id}", get(calls::one))
+        .route("/api/live/{call}/hangup", post(calls::live_hangup))
+        .route("/api/live/{call}/transfer", post(calls::live_transfer))
         .route("/api/tickets", get(tickets::list).post(tickets::create))
         .route("/api/tickets/{id}", get(tickets::one).patch(tickets::update))
         .route("/api/tickets/{id}/claim", post(tickets::claim))

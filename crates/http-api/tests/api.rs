@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_api::control::{AgentCommand, AgentView, BoxFuture, ControlError, EngineControl, QueueView, ServiceMode, ServiceView};
+use http_api::control::{AgentCommand, AgentView, BoxFuture, ControlError, EngineControl, LiveCommand, QueueView, ServiceMode, ServiceView};
 use http_api::{ApiState, Authenticator, Role, WebUser, WebUsers, openapi_document, router};
 use http_body_util::BodyExt;
 use sql_store::{Channel, NewCall, NewTicket, Store, UnixMillis};
@@ -52,6 +52,16 @@ impl EngineControl for ScriptedEngine {
     fn services(&self) -> BoxFuture<'_, Vec<ServiceView>> {
         let mode = *self.verde.lock().unwrap();
         Box::pin(async move { vec![service_view(mode)] })
+    }
+
+    fn call_command(&self, call: u64, command: LiveCommand, by: &str) -> BoxFuture<'_, Result<(), ControlError>> {
+        let result = match (call, command) {
+            (7, LiveCommand::TransferToQueue { queue }) if queue == "livello2" && by == "2001" => Ok(()),
+            (7, LiveCommand::TransferToQueue { .. }) => Err(ControlError::Refused("no such queue".into())),
+            (7, LiveCommand::Hangup) => Ok(()),
+            (n, _) => Err(ControlError::UnknownCall(n)),
+        };
+        Box::pin(async move { result })
     }
 
     fn set_service_mode(&self, service: &str, mode: ServiceMode) -> BoxFuture<'_, Result<ServiceView, ControlError>> {
@@ -265,6 +275,22 @@ async fn ivr_8_a_supervisor_overrides_a_service_and_others_cannot() {
 }
 
 #[tokio::test]
+async fn acd_6_an_agent_transfers_its_caller_to_level_two() {
+    let (s, _) = state().await;
+    let agent = basic("2001", "pw2001");
+    let (code, _) = call(&s, "POST", "/api/live/7/transfer", Some(&agent), Some(r#"{"queue":"livello2"}"#)).await;
+    assert_eq!(code, StatusCode::NO_CONTENT);
+    let (code, body) = call(&s, "POST", "/api/live/7/transfer", Some(&agent), Some(r#"{}"#)).await;
+    assert_eq!((code, body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("queue")));
+    let (code, _) = call(&s, "POST", "/api/live/8/transfer", Some(&agent), Some(r#"{"queue":"livello2"}"#)).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let (code, _) = call(&s, "POST", "/api/live/7/hangup", Some(&basic("auditor", "auditor")), None).await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    let (code, _) = call(&s, "POST", "/api/live/7/hangup", Some(&basic("supervisor", "supervisor")), None).await;
+    assert_eq!(code, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
 async fn sec_2_login_sessions_and_api_tokens() {
     let (s, _) = state().await;
     let (code, _) = call(&s, "POST", "/api/login", None, Some(r#"{"username":"supervisor","password":"wrong"}"#)).await;
@@ -301,7 +327,7 @@ async fn the_openapi_document_lists_exactly_the_served_routes() {
         for (method, op) in ops.as_object().unwrap() {
             documented += 1;
             assert!(!op["summary"].as_str().unwrap().is_empty(), "{method} {path} has a summary");
-            let concrete = path.replace("{id}", "1").replace("{extension}", "2001").replace("{service}", "verde");
+            let concrete = path.replace("{id}", "1").replace("{extension}", "2001").replace("{service}", "verde").replace("{call}", "7");
             let (code, _) = call(&s, &method.to_uppercase(), &concrete, None, None).await;
             assert_ne!(code, StatusCode::NOT_FOUND, "{method} {path} is documented but not served");
             assert_ne!(code, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is documented but not served");

@@ -388,6 +388,17 @@ impl Store {
         Ok(Some(TicketDetail { ticket, contact, history, attachments }))
     }
 
+    /// The ticket opened for a call, if any [CRM-1].
+    pub async fn ticket_id_of_call(&self, call: CallId) -> Result<Option<i64>, StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM tickets WHERE call_id = $1")
+                .bind(call.0)
+                .fetch_optional(pool)
+                .await
+                .map_err(classify)
+        })
+    }
+
     /// The ticket row alone.
     pub async fn ticket_row(&self, id: i64) -> Result<Option<Ticket>, StoreError> {
         on_pool!(self, pool => {

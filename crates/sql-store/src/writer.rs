@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::error::StoreError;
-use crate::crm::{NewAttachment, NewTicket};
+use crate::crm::{NewAttachment, NewTicket, TicketPatch};
 use crate::model::{CallId, CallUpdate, NewCall, NewEvent, NewLeg};
 use crate::time::UnixMillis;
 use crate::store::Store;
@@ -151,6 +151,12 @@ impl StoreWriter {
         Ok(wait)
     }
 
+    /// Queues a change to the call's ticket by `actor` (a transfer to level II moves it
+    /// with the call [CRM-6]); nothing happens when the call has no ticket.
+    pub fn patch_call_ticket(&self, key: CallKey, patch: TicketPatch, actor: &str, at: UnixMillis) -> Result<(), WriterError> {
+        self.enqueue(Write::PatchTicket(key, Box::new((patch, actor.to_owned())), at))
+    }
+
     /// Waits until every record queued before this call has been written or has failed.
     pub async fn flush(&self) -> Result<(), WriterError> {
         let (done, wait) = oneshot::channel();
@@ -233,6 +239,7 @@ enum Write {
     AddLeg(CallKey, NewLeg),
     AddEvent(CallKey, NewEvent),
     OpenTicket(CallKey, Box<(NewTicket, Option<NewAttachment>)>, UnixMillis, Option<oneshot::Sender<i64>>),
+    PatchTicket(CallKey, Box<(TicketPatch, String)>, UnixMillis),
 }
 
 /// Why one write could not be applied.
@@ -366,6 +373,13 @@ async fn apply(
                 }
             }
             return Ok(Some(ticket));
+        }
+        Write::PatchTicket(key, change, at) => {
+            let id = id_of(key)?;
+            let (patch, actor) = change.as_ref();
+            if let Some(ticket) = store.ticket_id_of_call(id).await.map_err(ApplyError::Store)? {
+                store.update_ticket(ticket, patch, actor, *at).await.map_err(ApplyError::Store)?;
+            }
         }
     }
     Ok(None)

@@ -3,6 +3,8 @@
 //! call in virtual time and sorts its outputs.
 #![allow(dead_code)]
 
+pub mod acd;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 

@@ -11,6 +11,7 @@ use call_control::dial_plan::DialPlan;
 use call_control::trunk::TrunkConfig;
 use call_runtime::{AgentAccount, RuntimeConfig, SipTimers};
 use media_relay::RelayConfig;
+use sip_dialog::auth::digest_response;
 use sip_message::{HeaderName, Limits, Message, Request, Response, parse_datagram};
 use tokio::net::UdpSocket;
 
@@ -166,4 +167,88 @@ pub fn ok_to(req: &Request) -> String {
         h(HeaderName::CallId),
         h(HeaderName::CSeq)
     )
+}
+
+/// A phone that registered `ext` with digest; returns its socket.
+pub async fn phone(engine: SocketAddr, ext: &str) -> UdpSocket {
+    let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let pa = sock.local_addr().unwrap();
+    let register = |cseq: u32, auth: Option<String>| {
+        let mut m = format!(
+            "REGISTER sip:{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {pa};branch=z9hG4bKreg{ext}{cseq}\r\nFrom: <sip:{ext}@{engine}>;tag=r{ext}\r\n\
+             To: <sip:{ext}@{engine}>\r\nCall-ID: reg{ext}\r\nCSeq: {cseq} REGISTER\r\nContact: <sip:{ext}@{pa}>\r\nExpires: 600\r\n\
+             Max-Forwards: 70\r\n"
+        );
+        if let Some(a) = auth {
+            m.push_str(&format!("Authorization: {a}\r\n"));
+        }
+        m.push_str("Content-Length: 0\r\n\r\n");
+        m
+    };
+    sock.send_to(register(1, None).as_bytes(), engine).await.unwrap();
+    let challenge = response(&sock, 401).await;
+    let www = challenge.headers.get(&HeaderName::WwwAuthenticate).unwrap().to_owned();
+    let auth = digest_response(&www, "REGISTER", &format!("sip:{engine}"), ext, &format!("pw{ext}"), "c1", 1).unwrap();
+    sock.send_to(register(2, Some(auth)).as_bytes(), engine).await.unwrap();
+    response(&sock, 200).await;
+    sock
+}
+
+/// A response to `req` from the phone, with `extra` headers and `body`.
+pub fn answer(req: &Request, status: u16, reason: &str, to_tag: &str, contact: SocketAddr, body: &str) -> String {
+    let h = |n: HeaderName| req.headers.get(&n).unwrap_or_default().to_owned();
+    let ctype = if body.is_empty() { String::new() } else { "Content-Type: application/sdp\r\n".to_owned() };
+    format!(
+        "SIP/2.0 {status} {reason}\r\nVia: {}\r\nFrom: {}\r\nTo: {};tag={to_tag}\r\nCall-ID: {}\r\nCSeq: {}\r\n\
+         Contact: <sip:agent@{contact}>\r\n{ctype}Content-Length: {}\r\n\r\n{body}",
+        h(HeaderName::Via),
+        h(HeaderName::From),
+        h(HeaderName::To),
+        h(HeaderName::CallId),
+        h(HeaderName::CSeq),
+        body.len()
+    )
+}
+
+/// Waits for the next CTI event of `kind` (any call or none).
+pub async fn event(rx: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<cti_bus::CtiEvent>>, kind: &str) -> serde_json::Value {
+    event_of(rx, kind).await.data.clone()
+}
+
+/// Waits for the next CTI event of `kind` and returns all of it (the call number too).
+pub async fn event_of(rx: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<cti_bus::CtiEvent>>, kind: &str) -> std::sync::Arc<cti_bus::CtiEvent> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, rx.recv()).await.unwrap_or_else(|_| panic!("no {kind} in time")).unwrap();
+        if ev.kind == kind {
+            return ev;
+        }
+    }
+}
+
+/// A folder of short (0.2 s) silent prompts with the given names, so a flow's prompts play
+/// quickly.
+pub fn short_prompts(test: &str, names: &[&str]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("centralino-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("it")).unwrap();
+    let samples = 1600u32;
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + samples * 2).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&8000u32.to_le_bytes());
+    wav.extend_from_slice(&16000u32.to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(samples * 2).to_le_bytes());
+    wav.resize(wav.len() + samples as usize * 2, 0);
+    for n in names {
+        std::fs::write(dir.join(format!("it/{n}.wav")), &wav).unwrap();
+    }
+    dir
 }
