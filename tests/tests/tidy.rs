@@ -10,8 +10,9 @@ use centralino_tests::workspace_root;
 
 /// The sans-IO core crates (STYLE.md rule 1); ARCHITECTURE.md's crate table may name
 /// more (`| \`name\` | core |`), which are scanned too.
-const CORES: [&str; 11] = [
+const CORES: [&str; 12] = [
     "cc-model",
+    "ivr-script",
     "business-calendar",
     "acd-engine",
     "sla-metrics",
@@ -39,7 +40,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
     ];
     let mut runtime: Vec<&str> = cores.to_vec();
     runtime.extend(["sip-transport", "media-relay", "cti-bus", "prompt-phrases", "sql-store", "cc-model", "business-calendar", "acd-engine"]);
-    let table: [(&str, Option<Vec<&str>>); 19] = [
+    let table: [(&str, Option<Vec<&str>>); 20] = [
         ("sip-message", Some(vec![])),
         ("sip-transaction", Some(vec!["sip-message"])),
         ("sip-dialog", Some(vec!["sip-message"])),
@@ -66,6 +67,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
         ("cc-model", Some(vec![])),
         ("business-calendar", Some(vec!["cc-model"])),
         ("acd-engine", Some(vec![])),
+        ("ivr-script", Some(vec!["business-calendar", "prompt-phrases"])),
         ("sla-metrics", Some(vec!["cc-model"])),
         ("http-api", Some(vec!["cc-model", "cti-bus", "sql-store"])),
         ("call-runtime", Some(runtime)),
