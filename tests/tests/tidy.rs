@@ -39,7 +39,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
         "call-control",
     ];
     let mut runtime: Vec<&str> = cores.to_vec();
-    runtime.extend(["sip-transport", "media-relay", "cti-bus", "prompt-phrases", "sql-store", "cc-model", "business-calendar", "acd-engine"]);
+    runtime.extend(["sip-transport", "media-relay", "cti-bus", "prompt-phrases", "sql-store", "cc-model", "business-calendar", "acd-engine", "ivr-script"]);
     let table: [(&str, Option<Vec<&str>>); 20] = [
         ("sip-message", Some(vec![])),
         ("sip-transaction", Some(vec!["sip-message"])),
@@ -87,6 +87,7 @@ fn allow_list() -> BTreeMap<&'static str, Option<BTreeSet<&'static str>>> {
                 "sla-metrics",
                 "acd-engine",
                 "cc-model",
+                "ivr-script",
             ]),
         ),
     ];

@@ -49,6 +49,9 @@ pub enum Destination {
     /// Answered by the engine and queued in the named ACD queue (config
     /// `to = "queue:NAME"`) [ACD-1, ACD-7].
     Queue(String),
+    /// Answered by the engine and handed to the named IVR script (config
+    /// `to = "ivr:NAME"`) [IVR-1].
+    Ivr(String),
 }
 
 /// A set of dialled numbers: a decimal range of fixed width, or one exact number.

@@ -20,7 +20,9 @@ use tracing::{Instrument, debug, info, info_span, warn};
 use crate::acd_task::AcdEvent;
 use crate::queue_call::QueueCall;
 
+mod ivr_side;
 mod queue_side;
+use ivr_side::{HandOff, IvrSide};
 use queue_side::QueueSide;
 use crate::recording::CallRecorder;
 use crate::service::{Service, ServiceDriver, ServiceMedia};
@@ -103,7 +105,14 @@ async fn drive(spawn: CallSpawn) {
     let cfg = shared.call_config.clone();
     let channel = register.as_ref().map_or("internal", |r| r.channel.as_str());
     let mut queue: Option<QueueSide> = None;
+    let mut ivr: Option<IvrSide> = None;
     let (call, mut service) = match mode {
+        CallMode::Ivr(script) => {
+            info!(ivr = %script.name(), "IVR call");
+            let caller = register.as_ref().map_or_else(String::new, |r| r.caller.clone());
+            ivr = Some(IvrSide::new(script, &caller, now()));
+            (Call::new_local(now(), invite, tx, source, ports, cfg, seed), None)
+        }
         CallMode::Bridge(plan) => (Call::new(now(), invite, tx, source, plan, ports, cfg, seed), None),
         CallMode::Queue(name) => {
             info!(queue = %name, "queue call");
@@ -135,7 +144,7 @@ async fn drive(spawn: CallSpawn) {
     info!("call started");
     let mut recorder = CallRecorder::new(&shared.cfg.recording, service.is_none(), key.0);
     let mut service_media = ServiceMedia::default();
-    let info = CallInfo::from_spec(register.as_ref(), queue.as_ref().map(|q| q.call.queue.clone()));
+    let info = CallInfo::from_spec(register.as_ref(), queue.as_ref().map(|q| q.call.queue.clone()), ivr.is_some());
     let mut acd_rx = match queue.as_mut() {
         Some(q) => q.take_receiver(),
         None => mpsc::channel::<AcdEvent>(1).1,
@@ -161,7 +170,16 @@ async fn drive(spawn: CallSpawn) {
                         r.on_event(&ev, std::time::SystemTime::now());
                     }
                     recorder.on_event(&ev, &session, &call, &shared.prompts);
-                    if let Some(q) = queue.as_mut() {
+                    if let Some(input) = ivr.as_mut().and_then(|i| i.input_for(&ev)) {
+                        let (inputs, handoff) = ctx.ivr_steps(&mut ivr, input, &core, register.as_mut()).await;
+                        feedback.extend(inputs);
+                        if let Some(HandOff::Queue(q, steps)) = handoff {
+                            let mut side = QueueSide::new(q);
+                            acd_rx = side.take_receiver();
+                            feedback.extend(ctx.queue_steps(&mut side, steps, &core, &call, &session, register.as_mut()).await);
+                            queue = Some(side);
+                        }
+                    } else if let Some(q) = queue.as_mut() {
                         let steps = q.call.on_call_event(&ev, now());
                         feedback.extend(ctx.queue_steps(q, steps, &core, &call, &session, register.as_mut()).await);
                     }
@@ -189,7 +207,12 @@ async fn drive(spawn: CallSpawn) {
         if call.is_terminated() {
             break;
         }
-        let deadline = [call.poll_timeout(), service.as_ref().and_then(ServiceDriver::poll_timeout), queue.as_ref().and_then(|q| q.call.poll_timeout())]
+        let deadline = [
+            call.poll_timeout(),
+            service.as_ref().and_then(ServiceDriver::poll_timeout),
+            queue.as_ref().and_then(|q| q.call.poll_timeout()),
+            ivr.as_ref().and_then(IvrSide::poll_timeout),
+        ]
             .into_iter()
             .flatten()
             .min();
@@ -249,6 +272,20 @@ async fn drive(spawn: CallSpawn) {
             },
             () = sleep_until(deadline) => {
                 let t = now();
+                if ivr.as_ref().and_then(IvrSide::poll_timeout).is_some_and(|at| at <= t) {
+                    let (inputs, handoff) = ctx.ivr_steps(&mut ivr, ivr_script::IvrInput::Timeout, &core, register.as_mut()).await;
+                    for input in inputs {
+                        call.handle(t, input);
+                    }
+                    if let Some(HandOff::Queue(q, steps)) = handoff {
+                        let mut side = QueueSide::new(q);
+                        acd_rx = side.take_receiver();
+                        for input in ctx.queue_steps(&mut side, steps, &core, &call, &session, register.as_mut()).await {
+                            call.handle(t, input);
+                        }
+                        queue = Some(side);
+                    }
+                }
                 if let Some(q) = queue.as_mut() {
                     let steps = q.call.on_timeout(t);
                     for input in ctx.queue_steps(q, steps, &core, &call, &session, register.as_mut()).await {
@@ -278,6 +315,7 @@ pub(crate) enum CallMode {
     Bridge(TargetPlan),
     Service(Service),
     Queue(String),
+    Ivr(std::sync::Arc<ivr_script::Script>),
 }
 
 /// What a call's outputs need besides the call itself.
@@ -305,13 +343,13 @@ struct CallInfo {
 }
 
 impl CallInfo {
-    fn from_spec(spec: Option<&crate::register::RegisterSpec>, queue: Option<String>) -> CallInfo {
+    fn from_spec(spec: Option<&crate::register::RegisterSpec>, queue: Option<String>, ivr: bool) -> CallInfo {
         CallInfo {
             channel: spec.map_or("internal", |s| s.channel.as_str()),
             from: spec.map(|s| s.caller.clone()).filter(|c| !c.is_empty()),
             to: spec.map(|s| s.dialled.clone()).unwrap_or_default(),
             agent: spec.and_then(|s| s.agent.clone()),
-            queue_call: queue.is_some(),
+            queue_call: queue.is_some() || ivr,
             queue: std::sync::Mutex::new(queue),
             connected_agent: std::sync::Mutex::new(None),
             started: now(),

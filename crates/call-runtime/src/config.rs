@@ -82,6 +82,10 @@ pub struct RuntimeConfig {
     pub acd: acd_engine::AcdConfig,
     /// Where voicemail messages are kept (`data/voicemail` in the demo) [VM-1].
     pub voicemail_dir: std::path::PathBuf,
+    /// The IVR scripts declared in the config (name, file relative to the config).
+    pub ivr_files: Vec<(String, std::path::PathBuf)>,
+    /// The loaded IVR scripts by name (`to = "ivr:NAME"` routes) [IVR-1..3].
+    pub ivr_scripts: std::collections::BTreeMap<String, std::sync::Arc<ivr_script::Script>>,
 }
 
 impl RuntimeConfig {

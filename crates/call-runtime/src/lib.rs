@@ -62,6 +62,8 @@ pub(crate) enum CoreCmd {
     TrunkResult { trunk: usize, destination: SocketAddr, ok: bool },
     /// A command for a live call (API call control) [CTI-2].
     Control { call: CallKey, command: CallControl },
+    /// Where the IVR reaches a number (an office through the PBX, an extension) [IVR-6].
+    DialTargets { number: String, reply: tokio::sync::oneshot::Sender<call_control::io::TargetPlan> },
     /// The registered contacts of an agent (a queue call rings them) [ACD-2].
     AgentTargets { extension: String, reply: tokio::sync::oneshot::Sender<Vec<call_control::io::Target>> },
     Gone { call: CallKey },

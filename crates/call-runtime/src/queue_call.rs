@@ -26,8 +26,8 @@ pub(crate) enum QueueStep {
     Call(CallInput),
     /// Tell the ACD.
     Acd(AcdInput),
-    /// Join the ACD queue (once, after the answer).
-    Join,
+    /// Join the ACD queue (once, after the answer) with this priority.
+    Join { priority: u8 },
     /// Loop the music on hold to the caller.
     Music,
     /// Look up the agent's phones and ring them (`Connect`), for `ring_timeout`.
@@ -81,6 +81,8 @@ pub(crate) struct QueueCall {
     closed: bool,
     /// The service hours prompt (`it/orari_numero_verde`…).
     hours: String,
+    /// The voicemail box messages go to.
+    pub(crate) mailbox: String,
 }
 
 impl QueueCall {
@@ -100,7 +102,26 @@ impl QueueCall {
             pending_announcement: None,
             closed,
             hours: hours.to_owned(),
+            mailbox: channel.to_owned(),
         }
+    }
+
+    /// A caller the IVR already welcomed joins `queue`: straight in, with music [IVR-1].
+    pub(crate) fn joined(id: CallId, queue: &str, channel: &str, priority: u8) -> (QueueCall, Vec<QueueStep>) {
+        let mut q = QueueCall::new(id, queue, channel, false);
+        q.phase = Phase::Waiting;
+        (q, vec![QueueStep::Join { priority }, QueueStep::Music])
+    }
+
+    /// The IVR sends the caller to voicemail box `mailbox`: the invitation, the beep, then
+    /// the message [VM-1].
+    pub(crate) fn voicemail(id: CallId, mailbox: &str, channel: &str) -> (QueueCall, Vec<QueueStep>) {
+        let mut q = QueueCall::new(id, mailbox, channel, true);
+        q.mailbox = mailbox.to_owned();
+        q.phase = Phase::Closed;
+        q.speaking = true;
+        let prompts = vec!["it/segreteria".to_owned(), "it/beep".to_owned()];
+        (q, vec![QueueStep::Call(CallInput::Play { prompts, barge_in: false })])
     }
 
     /// Whether the service was closed for this call (voicemail).
@@ -160,7 +181,7 @@ impl QueueCall {
                 // the welcome connects without waiting for it to end [IVR-5].
                 self.phase = Phase::Waiting;
                 self.speaking = true;
-                vec![QueueStep::Join, QueueStep::Call(CallInput::Play { prompts: vec![self.welcome.clone()], barge_in: false })]
+                vec![QueueStep::Join { priority: 0 }, QueueStep::Call(CallInput::Play { prompts: vec![self.welcome.clone()], barge_in: false })]
             }
             CallEvent::PlaybackDone { .. } => {
                 self.speaking = false;
@@ -312,7 +333,7 @@ mod tests {
     fn answered() -> QueueCall {
         let mut q = QueueCall::new(CallId(7), "verde", "verde", false);
         let steps = q.on_call_event(&CallEvent::Answered, Instant::now());
-        assert_eq!(steps[0], QueueStep::Join);
+        assert_eq!(steps[0], QueueStep::Join { priority: 0 });
         assert!(matches!(&steps[1], QueueStep::Call(CallInput::Play { prompts, .. }) if prompts == &["it/benvenuto_numero_verde"]));
         q
     }

@@ -41,6 +41,8 @@ pub(crate) struct CallRegister {
     closed: bool,
     /// The caller was offered the voicemail (recording started).
     voicemail: bool,
+    /// The IVR put the call through to an office or number outside the engine.
+    transferred_out: bool,
 }
 
 impl CallRegister {
@@ -63,7 +65,7 @@ impl CallRegister {
                 return None;
             }
         };
-        let reg = CallRegister { writer, key, spec, answered: false, ended: false, ticket_requested: false, closed: false, voicemail: false };
+        let reg = CallRegister { writer, key, spec, answered: false, ended: false, ticket_requested: false, closed: false, voicemail: false, transferred_out: false };
         // A call routed straight to an operator or a queue asked for one at once.
         if !reg.spec.service {
             reg.update(CallUpdate::operator_requested(started, reg.spec.queue.as_deref()));
@@ -91,6 +93,46 @@ impl CallRegister {
                 warn!(error = %e, "ticket not queued");
                 None
             }
+        }
+    }
+
+    /// The IVR recorded that the caller asked for an operator [SLA-9].
+    pub(crate) fn operator_requested(&mut self, at: SystemTime) {
+        if self.spec.service {
+            self.spec.service = false;
+            self.update(CallUpdate::operator_requested(UnixMillis::from_system_time(at), None));
+        }
+    }
+
+    /// The IVR put the caller in `queue`.
+    pub(crate) fn queued(&mut self, queue: &str) {
+        self.spec.queue = Some(queue.to_owned());
+        self.update(CallUpdate { queue: Some(queue.to_owned()), ..CallUpdate::default() });
+    }
+
+    /// The IVR put the call through to an office (the call leaves the engine's operators).
+    pub(crate) fn transferred_out(&mut self) {
+        self.transferred_out = true;
+    }
+
+    /// The caller asked to be called back (a return call when the office did not answer
+    /// [TEL-4]): an off-line ticket to call `number` back.
+    pub(crate) fn callback_requested(&mut self, number: &str, about: Option<&str>, at: SystemTime) {
+        let description = match about {
+            Some(a) => format!("Richiamare {number} ({a})"),
+            None => format!("Richiamare {number}"),
+        };
+        let ticket = NewTicket {
+            channel: self.spec.channel.as_str().to_owned(),
+            caller: Some(number.to_owned()),
+            level: 1,
+            offline: true,
+            description: Some(description),
+            ..NewTicket::default()
+        };
+        self.ticket_requested = true;
+        if let Err(e) = self.writer.open_ticket(self.key, ticket, UnixMillis::from_system_time(at)) {
+            warn!(error = %e, "callback ticket not queued");
         }
     }
 
@@ -155,11 +197,12 @@ impl CallRegister {
                 let agent = self.spec.agent.clone().unwrap_or_else(|| self.spec.dialled.clone());
                 self.update(CallUpdate::answered(at, &agent));
             }
-            CallEvent::Answered if self.spec.queue.is_none() => self.answered = true,
             CallEvent::Ended { cause } if !self.ended => {
                 self.ended = true;
                 let (mut outcome, side) = outcome_of(cause, self.answered, self.spec.service);
-                if self.voicemail {
+                if self.transferred_out {
+                    outcome = Outcome::Transferred;
+                } else if self.voicemail {
                     outcome = Outcome::Voicemail;
                 } else if self.closed {
                     outcome = Outcome::Closed;

@@ -356,6 +356,34 @@ impl SipCore {
         self.send(now, tx, resp);
     }
 
+    /// A trunk's destinations for `number`, one group each (primary first) [TEL-2].
+    fn trunk_plan(&self, trunk: usize, number: &str) -> TargetPlan {
+        TargetPlan {
+            groups: self
+                .trunks
+                .destinations(TrunkId(trunk))
+                .into_iter()
+                .map(|addr| {
+                    vec![Target {
+                        uri: Uri::sip(Some(number), Host::from(addr.ip()), Some(addr.port())),
+                        peer: Peer { addr, transport: Transport::Udp },
+                        trunk: Some(trunk),
+                    }]
+                })
+                .collect(),
+        }
+    }
+
+    /// Where an internal caller (the IVR) reaches `number`: an agent's phones or a trunk
+    /// (an office on the PBX) [IVR-6, TEL-4].
+    fn dial_plan_targets(&self, number: &str, now: Instant) -> TargetPlan {
+        match self.shared.cfg.dial_plan.route(number, Origin::Agent) {
+            Some(Destination::Agent) => TargetPlan { groups: vec![self.agent_targets(number, now)] },
+            Some(Destination::Trunk(i)) => self.trunk_plan(*i, number),
+            _ => TargetPlan::default(),
+        }
+    }
+
     /// The registered contacts of an agent, rung in parallel.
     fn agent_targets(&self, extension: &str, now: Instant) -> Vec<Target> {
         self.registrar
@@ -427,20 +455,14 @@ impl SipCore {
             },
             Some(Destination::Agent) => CallMode::Bridge(TargetPlan { groups: vec![self.agent_targets(&number, now)] }),
             Some(Destination::Queue(queue)) => CallMode::Queue(queue.clone()),
-            Some(Destination::Trunk(i)) => CallMode::Bridge(TargetPlan {
-                groups: self
-                    .trunks
-                    .destinations(TrunkId(*i))
-                    .into_iter()
-                    .map(|addr| {
-                        vec![Target {
-                            uri: Uri::sip(Some(&number), Host::from(addr.ip()), Some(addr.port())),
-                            peer: Peer { addr, transport: Transport::Udp },
-                            trunk: Some(*i),
-                        }]
-                    })
-                    .collect(),
-            }),
+            Some(Destination::Trunk(i)) => CallMode::Bridge(self.trunk_plan(*i, &number)),
+            Some(Destination::Ivr(name)) => match self.shared.cfg.ivr_scripts.get(name) {
+                Some(script) => CallMode::Ivr(script.clone()),
+                None => {
+                    warn!(ivr = %name, "route to an IVR that was not loaded");
+                    return self.respond(now, tx, &request, StatusCode::NOT_FOUND);
+                }
+            },
         };
         let Ok(call_id) = request.headers.call_id().map(str::to_owned) else {
             return self.respond(now, tx, &request, StatusCode::BAD_REQUEST);
@@ -477,7 +499,7 @@ impl SipCore {
             dialled: number.clone(),
             caller: request.headers.from().ok().and_then(|f| f.uri.user.clone()).unwrap_or_else(|| "anonymous".to_owned()),
             agent: matches!(self.shared.cfg.dial_plan.route(&number, origin), Some(Destination::Agent)).then(|| number.clone()),
-            service: matches!(mode, CallMode::Service(_)),
+            service: matches!(mode, CallMode::Service(_) | CallMode::Ivr(_)),
             queue: match &mode {
                 CallMode::Queue(q) => Some(q.clone()),
                 _ => None,
@@ -551,6 +573,9 @@ impl SipCore {
                     let _ = command.1.send(Err(crate::CallCommandError::UnknownCall(call.0)));
                 }
             },
+            CoreCmd::DialTargets { number, reply } => {
+                let _ = reply.send(self.dial_plan_targets(&number, now));
+            }
             CoreCmd::AgentTargets { extension, reply } => {
                 let _ = reply.send(self.agent_targets(&extension, now));
             }

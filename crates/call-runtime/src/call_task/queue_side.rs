@@ -62,11 +62,11 @@ impl CallCtx<'_> {
                             warn!("ACD task gone");
                         }
                     }
-                    QueueStep::Join => {
+                    QueueStep::Join { priority } => {
                         let join = AcdCmd::Join {
                             call: q.id,
                             queue: q.queue.clone(),
-                            priority: 0,
+                            priority,
                             channel: self.info.channel,
                             events: side.events.clone(),
                         };
@@ -93,7 +93,7 @@ impl CallCtx<'_> {
                         if let Some(r) = register.as_deref_mut() {
                             r.voicemail();
                         }
-                        side.voicemail = crate::voicemail::start(&self.shared.cfg.voicemail_dir, self.key, self.info.channel, session);
+                        side.voicemail = crate::voicemail::start(&self.shared.cfg.voicemail_dir, self.key, &q.mailbox, session);
                     }
                     QueueStep::StopVoicemail => {
                         if let Some(take) = side.voicemail.take() {

@@ -55,6 +55,8 @@ pub fn base_config(media_base: u16) -> RuntimeConfig {
         webhooks: Vec::new(),
         services: Vec::new(),
         acd: acd_engine::AcdConfig::new(Vec::new(), Vec::new()),
+        ivr_files: Vec::new(),
+        ivr_scripts: Default::default(),
         voicemail_dir: std::env::temp_dir().join(format!("centralino-vm-{}", std::process::id())),
     }
 }

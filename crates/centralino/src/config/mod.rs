@@ -57,7 +57,9 @@ pub fn load(path: &Path) -> Result<RuntimeConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         issues: vec![ConfigIssue { file: path.to_owned(), line: 0, reason: format!("cannot read: {e}") }],
     })?;
-    parse(path, &text)
+    let mut cfg = parse(path, &text)?;
+    ivr::load_scripts(path, &mut cfg)?;
+    Ok(cfg)
 }
 
 /// Validates config text; `path` is only used in the messages.
@@ -99,6 +101,8 @@ struct FileConfig {
     service: Vec<services::ServiceSection>,
     #[serde(default)]
     queue: Vec<contact_center::QueueSection>,
+    #[serde(default)]
+    ivr: Vec<ivr::IvrSection>,
 }
 
 /// `[recording]`: call recording of bridged calls [CRM-4].
@@ -380,7 +384,9 @@ impl Validator<'_> {
         let trunks = self.trunks(&f.trunk);
         let trunk_registrations = self.registrations(&f.trunk);
         let queue_names: Vec<String> = acd.queues.iter().map(|q| q.name.0.clone()).collect();
-        let dial_plan = self.dial_plan(&f.route, &trunks, &queue_names);
+        let ivr_files = self.ivr_files(&f.ivr);
+        let ivr_names: Vec<String> = ivr_files.iter().map(|(n, _)| n.clone()).collect();
+        let dial_plan = self.dial_plan(&f.route, &trunks, &queue_names, &ivr_names);
 
         RuntimeConfig {
             sip_listen,
@@ -417,6 +423,8 @@ impl Validator<'_> {
             webhooks: self.webhooks(&f.webhook),
             services: self.services(&f.service),
             voicemail_dir: PathBuf::from("data/voicemail"),
+            ivr_files,
+            ivr_scripts: Default::default(),
             acd,
         }
     }
@@ -584,7 +592,7 @@ impl Validator<'_> {
         out
     }
 
-    fn dial_plan(&mut self, sections: &[RouteSection], trunks: &[TrunkConfig], queues: &[String]) -> DialPlan {
+    fn dial_plan(&mut self, sections: &[RouteSection], trunks: &[TrunkConfig], queues: &[String], ivrs: &[String]) -> DialPlan {
         let trunk_index = |name: &str| trunks.iter().position(|t| t.name == name);
         let mut routes = Vec::new();
         for r in sections {
@@ -611,6 +619,14 @@ impl Validator<'_> {
             }
             let to = match r.to.get_ref().as_str() {
                 "agent" => Destination::Agent,
+                other if other.starts_with("ivr:") => {
+                    let name = other.trim_start_matches("ivr:");
+                    if !ivrs.iter().any(|q| q == name) {
+                        self.issue(r.to.span(), format!("route.to: unknown IVR {name:?} (declare it with [[ivr]])"));
+                        continue;
+                    }
+                    Destination::Ivr(name.to_owned())
+                }
                 other if other.starts_with("queue:") => {
                     let name = other.trim_start_matches("queue:");
                     if !queues.iter().any(|q| q == name) {
@@ -631,7 +647,7 @@ impl Validator<'_> {
                 other => match other.strip_prefix("trunk:").and_then(trunk_index) {
                     Some(i) => Destination::Trunk(i),
                     None => {
-                        self.issue(r.to.span(), format!("route.to: {other:?} is not \"agent\", \"trunk:NAME\" of a defined trunk, \"queue:NAME\" or \"service:NAME\""));
+                        self.issue(r.to.span(), format!("route.to: {other:?} is not \"agent\", \"trunk:NAME\" of a defined trunk, \"queue:NAME\", \"ivr:NAME\" or \"service:NAME\""));
                         continue;
                     }
                 },
@@ -643,6 +659,7 @@ impl Validator<'_> {
 }
 
 mod contact_center;
+mod ivr;
 mod services;
 
 #[cfg(test)]

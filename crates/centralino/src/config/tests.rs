@@ -37,8 +37,8 @@ fn demo_config_is_valid() {
     assert_eq!(cfg.trunks[0].outbound.len(), 2);
     assert_eq!(cfg.dial_plan.routes.len(), 6);
     // [ACD-1] The green number and the switchboard queue for operators.
-    assert_eq!(cfg.dial_plan.route("800904277", Origin::Trunk(0)), Some(&Destination::Queue("verde".into())));
-    assert_eq!(cfg.dial_plan.route("08744291", Origin::Trunk(1)), Some(&Destination::Queue("centralino".into())));
+    assert_eq!(cfg.dial_plan.route("800904277", Origin::Trunk(0)), Some(&Destination::Ivr("verde".into())));
+    assert_eq!(cfg.dial_plan.route("08744291", Origin::Trunk(1)), Some(&Destination::Ivr("centralino".into())));
     let queues: Vec<&str> = cfg.acd.queues.iter().map(|q| q.name.0.as_str()).collect();
     assert_eq!(queues, ["verde", "centralino", "livello2"]);
     assert_eq!(cfg.acd.queues[2].required_level, Some(2));
@@ -143,7 +143,10 @@ fn acd_queue_errors_name_file_and_line() {
     assert!(err.contains(&format!("c.toml:{}: queue.strategy", base + 3)), "{err}");
     assert!(err.contains("member 9999 is not an agent extension"), "{err}");
     assert!(err.contains("queue.on_max_wait is required"), "{err}");
-    let bad_route = DEMO.replace("to = \"queue:verde\"", "to = \"queue:nowhere\"");
+    let bad_route = DEMO.replace("to = \"ivr:verde\"", "to = \"queue:nowhere\"");
     let err = parse(Path::new("c.toml"), &bad_route).unwrap_err().to_string();
     assert!(err.contains("unknown queue \"nowhere\""), "{err}");
+    let bad_ivr = DEMO.replace("to = \"ivr:verde\"", "to = \"ivr:nowhere\"");
+    let err = parse(Path::new("c.toml"), &bad_ivr).unwrap_err().to_string();
+    assert!(err.contains("unknown IVR \"nowhere\""), "{err}");
 }
