@@ -70,6 +70,8 @@ impl Engine {
             .replace("listen = \"127.0.0.1:5060\"", &format!("listen = \"{sip}\""))
             .replace("listen = \"127.0.0.1:8080\"", &format!("listen = \"{http}\""));
         std::fs::write(dir.join("config/centralino.toml"), edit(demo))?;
+        // The IVR scripts the demo config names sit beside it.
+        copy_dir(&workspace_root().join("config/ivr"), &dir.join("config/ivr"))?;
         let prompts = workspace_root().join("prompts");
         if prompts.is_dir() {
             copy_dir(&prompts, &dir.join("prompts"))?;

@@ -34,6 +34,8 @@ pub(crate) enum QueueStep {
     Ring { agent: String, waited: Duration },
     /// The agent answered: the conversation starts (register, CTI).
     Talking { agent: String },
+    /// The expected wait was announced: store it next to the real wait [IVR-5].
+    AnnouncedWait(Duration),
     /// Record the caller's message (after the beep) [VM-1].
     StartVoicemail,
     /// Stop recording and file the message with its ticket [VM-1, CRM-3].
@@ -281,13 +283,14 @@ impl QueueCall {
                     return Vec::new();
                 }
                 let prompts = announcement(position, wait);
+                let mut steps: Vec<QueueStep> = wait.map(QueueStep::AnnouncedWait).into_iter().collect();
                 if self.speaking {
                     self.pending_announcement = Some(prompts);
-                    Vec::new()
                 } else {
                     self.speaking = true;
-                    vec![QueueStep::Call(CallInput::Play { prompts, barge_in: false })]
+                    steps.push(QueueStep::Call(CallInput::Play { prompts, barge_in: false }));
                 }
+                steps
             }
             AcdEvent::Exit { action } => {
                 // Voicemail, external destinations and callbacks come with the IVR issue;
@@ -343,7 +346,8 @@ mod tests {
         let mut q = answered();
         assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }, Instant::now()), vec![QueueStep::Music]);
         let steps = q.on_acd_event(AcdEvent::Announce { position: 3, expected_wait: Some(Duration::from_secs(120)) });
-        let QueueStep::Call(CallInput::Play { prompts, .. }) = &steps[0] else { panic!("{steps:?}") };
+        assert_eq!(steps[0], QueueStep::AnnouncedWait(Duration::from_secs(120)), "[IVR-5] the announced wait is kept");
+        let QueueStep::Call(CallInput::Play { prompts, .. }) = &steps[1] else { panic!("{steps:?}") };
         assert_eq!(prompts[0], "it/sei_il_numero");
         assert!(prompts.len() > 3, "position and wait: {prompts:?}");
         assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }, Instant::now()), vec![QueueStep::Music]);

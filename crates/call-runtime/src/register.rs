@@ -43,6 +43,8 @@ pub(crate) struct CallRegister {
     voicemail: bool,
     /// The IVR put the call through to an office or number outside the engine.
     transferred_out: bool,
+    /// The expected wait was announced (and stored) once.
+    wait_announced: bool,
 }
 
 impl CallRegister {
@@ -65,7 +67,7 @@ impl CallRegister {
                 return None;
             }
         };
-        let reg = CallRegister { writer, key, spec, answered: false, ended: false, ticket_requested: false, closed: false, voicemail: false, transferred_out: false };
+        let reg = CallRegister { writer, key, spec, answered: false, ended: false, ticket_requested: false, closed: false, voicemail: false, transferred_out: false, wait_announced: false };
         // A call routed straight to an operator or a queue asked for one at once.
         if !reg.spec.service {
             reg.update(CallUpdate::operator_requested(started, reg.spec.queue.as_deref()));
@@ -101,6 +103,16 @@ impl CallRegister {
         if self.spec.service {
             self.spec.service = false;
             self.update(CallUpdate::operator_requested(UnixMillis::from_system_time(at), None));
+        }
+    }
+
+    /// The wait announced to the caller on entering the queue (the first announcement with
+    /// an expected wait), stored next to the real wait [IVR-5].
+    pub(crate) fn announced_wait(&mut self, seconds: u64) {
+        if !self.wait_announced {
+            self.wait_announced = true;
+            let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+            self.update(CallUpdate { announced_wait_seconds: Some(seconds), ..CallUpdate::default() });
         }
     }
 

@@ -299,7 +299,7 @@ fn to_metrics_record(c: &sql_store::CallRecord) -> sla_metrics::CallRecord {
         wait_seconds: c.wait_seconds,
         talk_seconds: c.talk_seconds,
         outcome,
-        announced_wait_seconds: None,
+        announced_wait_seconds: c.announced_wait_seconds,
         ticket_id: c.ticket_id,
     }
 }

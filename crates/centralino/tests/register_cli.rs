@@ -17,6 +17,11 @@ fn sla_9_sec_3_migrate_export_and_purge() {
     std::fs::create_dir_all(dir.join("config")).unwrap();
     let demo = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/centralino.toml")).unwrap();
     std::fs::write(dir.join("config/centralino.toml"), demo).unwrap();
+    // The IVR scripts the demo config names sit beside it.
+    std::fs::create_dir_all(dir.join("config/ivr")).unwrap();
+    for script in ["verde.toml", "centralino.toml"] {
+        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/ivr").join(script), dir.join("config/ivr").join(script)).unwrap();
+    }
 
     let (ok, out) = centralino(&dir, &["migrate"]);
     assert!(ok, "{out}");
@@ -27,7 +32,7 @@ fn sla_9_sec_3_migrate_export_and_purge() {
     let csv = std::fs::read_to_string(dir.join("calls.csv")).unwrap();
     assert_eq!(
         csv.lines().next(),
-        Some("id,channel,from,to,trunk,started_at,operator_requested_at,answered_at,ended_at,queue,agent,wait_seconds,talk_seconds,hangup_side,hangup_cause,outcome,recording_path,ticket_id")
+        Some("id,channel,from,to,trunk,started_at,operator_requested_at,answered_at,ended_at,queue,agent,wait_seconds,talk_seconds,hangup_side,hangup_cause,outcome,recording_path,ticket_id,announced_wait_seconds")
     );
 
     let (ok, out) = centralino(&dir, &["export-calls", "--from", "2026-02-30", "--to", "2026-12-31", "--output", "x.csv"]);

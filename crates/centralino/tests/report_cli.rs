@@ -341,6 +341,11 @@ fn sla_9_report_from_the_store_of_the_config() {
     )
     .unwrap();
     std::fs::write(dir.join("config/centralino.toml"), demo).unwrap();
+    // The IVR scripts the demo config names sit beside it.
+    std::fs::create_dir_all(dir.join("config/ivr")).unwrap();
+    for script in ["verde.toml", "centralino.toml"] {
+        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/ivr").join(script), dir.join("config/ivr").join(script)).unwrap();
+    }
     // Same store as the demo config (`sqlite://data/centralino.db`), by absolute path.
     let url = format!("sqlite://{}/data/centralino.db?mode=rwc", dir.display());
     let rt = tokio::runtime::Builder::new_current_thread()

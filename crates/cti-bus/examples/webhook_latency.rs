@@ -94,7 +94,9 @@ async fn serve(mut stream: TcpStream, arrivals: Arc<Mutex<Vec<Duration>>>) {
     loop {
         // Complete requests already buffered are answered before reading more.
         while let Some((head_len, body_len)) = request_bounds(&buf) {
-            let Some(end) = head_len.checked_add(body_len) else { return };
+            let Some(end) = head_len.checked_add(body_len) else {
+                return;
+            };
             if buf.len() < end {
                 break;
             }
@@ -123,7 +125,10 @@ async fn serve(mut stream: TcpStream, arrivals: Arc<Mutex<Vec<Duration>>>) {
 
 /// The length of a buffered request head (through the blank line) and its `Content-Length`.
 fn request_bounds(buf: &[u8]) -> Option<(usize, usize)> {
-    let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")?.checked_add(4)?;
+    let head_end = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")?
+        .checked_add(4)?;
     let head = std::str::from_utf8(buf.get(..head_end)?).ok()?;
     let body_len = head
         .lines()
@@ -141,7 +146,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The value at quantile `q` of a sorted slice (nearest rank), or zero when empty.
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
     let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.saturating_sub(1)).copied().unwrap_or_default()
+    sorted
+        .get(rank.saturating_sub(1))
+        .copied()
+        .unwrap_or_default()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -150,7 +158,10 @@ fn ms(d: Duration) -> f64 {
 
 /// An environment variable as a number, or `default`.
 fn env_number(name: &str, default: u32) -> u32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The 1, 5 and 15 minute load averages (`/proc/loadavg`), joined by `/`.

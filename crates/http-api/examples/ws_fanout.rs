@@ -6,7 +6,7 @@
 //! handshake with HTTP Basic credentials, then §5.2 unmasked server frames; they only
 //! read, so they never send a frame) connect to `/api/events`. The driver then publishes
 //! `call.answered` events on the `CtiBus` in steps of increasing rate (`RATES`, events/s,
-//! default 100,1000,2000,4000,8000,16000,32000; `STEP_SECS` each, default 4), and stops
+//! default 100,500,1000,…,4000,6000,8000; `STEP_SECS` each, default 4), and stops
 //! after the first step that fails. A step is sustained when every subscriber received
 //! every event of the step and no subscriber got an `events.lost` notice.
 //!
@@ -17,6 +17,10 @@
 //! Clients run in the same process and share the machine's cores with the server, so the
 //! rates are a lower bound for a server with the cores to itself.
 //!
+//! `NODELAY=1` serves the same router through `axum::serve` with TCP_NODELAY set on each
+//! accepted socket instead of through `http_api::serve` (which leaves Nagle's algorithm on),
+//! to tell the server's own latency from Nagle's.
+//!
 //! Usage: `cargo run --release -p http-api --example ws_fanout`. Prints one
 //! `ws_fanout_step ...` line per step and a final
 //! `ws_fanout subscribers=.. events_per_s=.. frames_per_s=.. p50_ms=.. p99_ms=.. max_ms=.. load=..`
@@ -25,6 +29,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use axum::serve::ListenerExt;
 use http_api::{ApiState, Authenticator, Role, WebUser, WebUsers};
 use serde::Deserialize;
 use sql_store::Store;
@@ -44,14 +49,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let subscribers: usize = env_number("SUBSCRIBERS", 100);
     let step_secs: u64 = env_number("STEP_SECS", 4);
     let rates: Vec<u64> = std::env::var("RATES")
-        .unwrap_or_else(|_| "100,1000,2000,4000,8000,16000,32000".into())
+        .unwrap_or_else(|_| "100,500,1000,1500,2000,2500,3000,3500,4000,6000,8000".into())
         .split(',')
         .filter_map(|r| r.trim().parse().ok())
         .collect();
 
     let dir = std::env::temp_dir().join(format!("centralino-ws-fanout-{}", std::process::id()));
     let store = Store::open(&format!("sqlite://{}/data/api.db?mode=rwc", dir.display())).await?;
-    let users = WebUsers::new(vec![WebUser { name: "supervisor".into(), password: "supervisor".into(), role: Role::Supervisor }]);
+    let users = WebUsers::new(vec![WebUser {
+        name: "supervisor".into(),
+        password: "supervisor".into(),
+        role: Role::Supervisor,
+    }]);
     let bus = cti_bus::CtiBus::new(BUS_CAPACITY);
     let state = ApiState {
         metrics: None,
@@ -63,9 +72,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let server = tokio::spawn(http_api::serve(listener, state));
+    // `NODELAY=1` serves the same router with TCP_NODELAY on accepted sockets, to show what
+    // Nagle's algorithm costs `http_api::serve` (which leaves it on).
+    let nodelay = std::env::var("NODELAY").is_ok_and(|v| v == "1");
+    let server = if nodelay {
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, http_api::router(state)).await;
+        })
+    } else {
+        tokio::spawn(http_api::serve(listener, state))
+    };
 
-    let stats: Vec<Arc<Mutex<ClientStats>>> = (0..subscribers).map(|_| Arc::new(Mutex::new(ClientStats::new(rates.len())))).collect();
+    let stats: Vec<Arc<Mutex<ClientStats>>> = (0..subscribers)
+        .map(|_| Arc::new(Mutex::new(ClientStats::new(rates.len()))))
+        .collect();
     let mut clients = Vec::with_capacity(subscribers);
     for s in &stats {
         let stream = connect(addr, "supervisor", "supervisor").await?;
@@ -76,7 +99,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     if bus.subscriber_count() < subscribers {
-        return Err(format!("only {} of {subscribers} subscribers connected", bus.subscriber_count()).into());
+        return Err(format!(
+            "only {} of {subscribers} subscribers connected",
+            bus.subscriber_count()
+        )
+        .into());
     }
 
     let run = Instant::now();
@@ -86,9 +113,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("ws_fanout: run limit reached before the {rate}/s step");
             break;
         }
-        let result = run_step(&bus, &stats, step, rate, Duration::from_secs(step_secs), subscribers).await;
+        let result = run_step(
+            &bus,
+            &stats,
+            step,
+            rate,
+            Duration::from_secs(step_secs),
+            subscribers,
+        )
+        .await;
         println!(
-            "ws_fanout_step subscribers={subscribers} offered_per_s={rate} published={} published_per_s={:.0} frames_delivered={} frames_expected={} lost={} frames_per_s={:.0} sustained={} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} load={}",
+            "ws_fanout_step subscribers={subscribers} nodelay={nodelay} offered_per_s={rate} published={} published_per_s={:.0} frames_delivered={} frames_expected={} lost={} frames_per_s={:.0} sustained={} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} load={}",
             result.published,
             result.published_per_s,
             result.delivered,
@@ -108,7 +143,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     match best {
         Some(b) => println!(
-            "ws_fanout subscribers={subscribers} events_per_s={:.0} frames_per_s={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} lost=0 load={}",
+            "ws_fanout subscribers={subscribers} nodelay={nodelay} events_per_s={:.0} frames_per_s={:.0} p50_ms={:.2} p99_ms={:.2} max_ms={:.2} lost=0 load={}",
             b.published_per_s,
             b.frames_per_s,
             ms(b.hist.quantile(0.50)),
@@ -116,7 +151,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ms(b.hist.max()),
             load(),
         ),
-        None => println!("ws_fanout subscribers={subscribers} events_per_s=0 (no step sustained) load={}", load()),
+        None => println!(
+            "ws_fanout subscribers={subscribers} nodelay={nodelay} events_per_s=0 (no step sustained) load={}",
+            load()
+        ),
     }
     for c in clients {
         c.abort();
@@ -154,12 +192,22 @@ struct StepStats {
 
 impl ClientStats {
     fn new(steps: usize) -> Self {
-        ClientStats { steps: vec![StepStats::default(); steps], current: 0 }
+        ClientStats {
+            steps: vec![StepStats::default(); steps],
+            current: 0,
+        }
     }
 }
 
 /// Publishes `rate` events/s for `length`, waits for stragglers, and merges the counters.
-async fn run_step(bus: &cti_bus::CtiBus, stats: &[Arc<Mutex<ClientStats>>], step: usize, rate: u64, length: Duration, subscribers: usize) -> StepResult {
+async fn run_step(
+    bus: &cti_bus::CtiBus,
+    stats: &[Arc<Mutex<ClientStats>>],
+    step: usize,
+    rate: u64,
+    length: Duration,
+    subscribers: usize,
+) -> StepResult {
     let start = Instant::now();
     let mut published: u64 = 0;
     loop {
@@ -224,7 +272,11 @@ fn totals(stats: &[Arc<Mutex<ClientStats>>], step: usize) -> (u64, u64) {
 
 /// Opens a WebSocket to `/api/events` with HTTP Basic credentials (RFC 6455 §4.1) and
 /// returns the stream positioned after the `101` answer (with any early frame bytes kept).
-async fn connect(addr: std::net::SocketAddr, user: &str, password: &str) -> Result<(TcpStream, Vec<u8>), Box<dyn std::error::Error>> {
+async fn connect(
+    addr: std::net::SocketAddr,
+    user: &str,
+    password: &str,
+) -> Result<(TcpStream, Vec<u8>), Box<dyn std::error::Error>> {
     let mut stream = TcpStream::connect(addr).await?;
     let request = format!(
         "GET /api/events HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
@@ -264,7 +316,9 @@ async fn read_frames((mut stream, mut buf): (TcpStream, Vec<u8>), stats: Arc<Mut
         let mut used = 0;
         while let Some((header, len, opcode)) = frame_bounds(buf.get(used..).unwrap_or_default()) {
             let start = used.saturating_add(header);
-            let Some(end) = start.checked_add(len) else { return };
+            let Some(end) = start.checked_add(len) else {
+                return;
+            };
             if end > buf.len() {
                 break;
             }
@@ -301,7 +355,9 @@ struct ProbeData {
 
 /// Counts one text frame: an event's latency, or an `events.lost` notice.
 fn record(stats: &Mutex<ClientStats>, payload: &[u8], arrived: Duration) {
-    let Ok(probe) = serde_json::from_slice::<Probe>(payload) else { return };
+    let Ok(probe) = serde_json::from_slice::<Probe>(payload) else {
+        return;
+    };
     let mut s = lock(stats);
     if probe.kind == "events.lost" {
         let current = s.current;
@@ -310,12 +366,15 @@ fn record(stats: &Mutex<ClientStats>, payload: &[u8], arrived: Duration) {
         }
         return;
     }
-    let (Some(step), Some(t_ns)) = (probe.data.step, probe.data.t_ns) else { return };
+    let (Some(step), Some(t_ns)) = (probe.data.step, probe.data.t_ns) else {
+        return;
+    };
     s.current = step;
     if let Some(st) = s.steps.get_mut(step) {
         st.received = st.received.saturating_add(1);
         st.last_arrival = arrived;
-        st.hist.add(arrived.saturating_sub(Duration::from_nanos(t_ns)));
+        st.hist
+            .add(arrived.saturating_sub(Duration::from_nanos(t_ns)));
     }
 }
 
@@ -326,8 +385,14 @@ fn frame_bounds(buf: &[u8]) -> Option<(usize, usize, u8)> {
     let b1 = *buf.get(1)?;
     let masked = b1 & 0x80 != 0;
     let (mut header, len) = match b1 & 0x7f {
-        126 => (4, usize::from(u16::from_be_bytes(buf.get(2..4)?.try_into().ok()?))),
-        127 => (10, usize::try_from(u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?)).ok()?),
+        126 => (
+            4,
+            usize::from(u16::from_be_bytes(buf.get(2..4)?.try_into().ok()?)),
+        ),
+        127 => (
+            10,
+            usize::try_from(u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?)).ok()?,
+        ),
         n => (2, usize::from(n)),
     };
     if masked {
@@ -350,7 +415,11 @@ struct Histogram {
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: vec![0; BUCKETS], total: 0, max: Duration::ZERO }
+        Histogram {
+            counts: vec![0; BUCKETS],
+            total: 0,
+            max: Duration::ZERO,
+        }
     }
 }
 
@@ -424,7 +493,11 @@ fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let b = [chunk.first().copied().unwrap_or(0), chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {
@@ -447,7 +520,10 @@ fn ms(d: Duration) -> f64 {
 
 /// An environment variable as a number, or `default`.
 fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The 1, 5 and 15 minute load averages (`/proc/loadavg`), joined by `/`.

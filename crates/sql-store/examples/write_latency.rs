@@ -34,17 +34,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secs: u32 = env_number("SECS", 20);
     let mut targets: Vec<Target> = Vec::new();
     match std::env::args().nth(1) {
-        Some(url) => targets.push(Target { label: backend_label(&url), url, drop_pg: None }),
+        Some(url) => targets.push(Target {
+            label: backend_label(&url),
+            url,
+            drop_pg: None,
+            remove_dir: None,
+        }),
         None => {
-            let dir = std::env::temp_dir().join(format!("centralino-write-latency-{}", std::process::id()));
+            let dir = std::env::temp_dir()
+                .join(format!("centralino-write-latency-{}", std::process::id()));
             targets.push(Target {
                 label: "sqlite".into(),
                 url: format!("sqlite://{}/data/centralino.db?mode=rwc", dir.display()),
                 drop_pg: None,
+                remove_dir: Some(dir),
             });
             match std::env::var("CENTRALINO_TEST_PG") {
                 Ok(admin) if !admin.is_empty() => targets.push(fresh_postgres(&admin).await?),
-                _ => eprintln!("write_latency: CENTRALINO_TEST_PG not set: PostgreSQL not measured"),
+                _ => {
+                    eprintln!("write_latency: CENTRALINO_TEST_PG not set: PostgreSQL not measured")
+                }
             }
         }
     }
@@ -67,11 +76,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             load(),
         );
         store.close().await;
+        if let Some(dir) = &target.remove_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         if let Some((admin, name)) = &target.drop_pg {
             let mut conn = sqlx::PgConnection::connect(admin).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-                .execute(&mut conn)
-                .await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&mut conn)
+            .await?;
             conn.close().await?;
         }
     }
@@ -84,6 +98,8 @@ struct Target {
     url: String,
     /// The admin URL and database name to drop after the run.
     drop_pg: Option<(String, String)>,
+    /// The temporary folder of a SQLite file to delete after the run.
+    remove_dir: Option<std::path::PathBuf>,
 }
 
 /// What one run observed; both vectors sorted ascending.
@@ -127,7 +143,12 @@ async fn drive(store: Store, rate: u32, secs: u32) -> Report {
     let mut latencies = std::mem::take(&mut *latencies.lock().await);
     latencies.sort_unstable();
     depths.sort_unstable();
-    Report { latencies, depths, failed: stats.failed, dropped: stats.dropped }
+    Report {
+        latencies,
+        depths,
+        failed: stats.failed,
+        dropped: stats.dropped,
+    }
 }
 
 /// The seven records of one answered queue call, in the order the engine queues them.
@@ -147,7 +168,10 @@ fn queue_one_call(writer: &StoreWriter, n: u32) {
     let Ok(key) = writer.insert_call(call) else {
         return;
     };
-    let _ = writer.update_call(key, CallUpdate::operator_requested(later(5_000), Some("verde")));
+    let _ = writer.update_call(
+        key,
+        CallUpdate::operator_requested(later(5_000), Some("verde")),
+    );
     let ticket = NewTicket {
         channel: "verde".into(),
         caller: Some(caller.clone()),
@@ -180,16 +204,21 @@ fn queue_one_call(writer: &StoreWriter, n: u32) {
             detail: serde_json::json!({ "waited": 15 }),
         },
     );
-    let _ = writer.update_call(key, CallUpdate::ended(later(145_000), Outcome::Answered, HangupSide::Caller, "BYE"));
+    let _ = writer.update_call(
+        key,
+        CallUpdate::ended(later(145_000), Outcome::Answered, HangupSide::Caller, "BYE"),
+    );
 }
 
 /// Creates `centralino_bench_<pid>` on the server `admin` names; the target drops it afterwards.
 async fn fresh_postgres(admin: &str) -> Result<Target, Box<dyn std::error::Error>> {
     let name = format!("centralino_bench_{}", std::process::id());
     let mut conn = sqlx::PgConnection::connect(admin).await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-        .execute(&mut conn)
-        .await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name}"
+    )))
+    .execute(&mut conn)
+    .await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await?;
@@ -200,12 +229,17 @@ async fn fresh_postgres(admin: &str) -> Result<Target, Box<dyn std::error::Error
         label: "postgres".into(),
         url: format!("{server}/{name}"),
         drop_pg: Some((admin.to_owned(), name)),
+        remove_dir: None,
     })
 }
 
 /// `sqlite` or `postgres` from a URL's scheme.
 fn backend_label(url: &str) -> String {
-    if url.starts_with("postgres") { "postgres".into() } else { "sqlite".into() }
+    if url.starts_with("postgres") {
+        "postgres".into()
+    } else {
+        "sqlite".into()
+    }
 }
 
 /// The value at quantile `q` of a sorted slice (nearest rank), or the default when empty.
@@ -214,7 +248,10 @@ fn percentile<T: Copy + Default>(sorted: &[T], q: f64) -> T {
         return T::default();
     }
     let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted.get(rank.saturating_sub(1).min(sorted.len() - 1)).copied().unwrap_or_default()
+    sorted
+        .get(rank.saturating_sub(1).min(sorted.len() - 1))
+        .copied()
+        .unwrap_or_default()
 }
 
 fn ms(d: Duration) -> f64 {
@@ -223,7 +260,10 @@ fn ms(d: Duration) -> f64 {
 
 /// An environment variable as a number, or `default`.
 fn env_number(name: &str, default: u32) -> u32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// The 1, 5 and 15 minute load averages (`/proc/loadavg`), joined by `/`.

@@ -135,6 +135,8 @@ pub struct CallUpdate {
     pub recording_path: Option<String>,
     /// The ticket opened for the call [CRM-1].
     pub ticket_id: Option<i64>,
+    /// The wait announced to the caller on entering the queue [IVR-5].
+    pub announced_wait_seconds: Option<i64>,
 }
 
 impl CallUpdate {
@@ -253,12 +255,14 @@ pub struct CallRecord {
     pub recording_path: Option<String>,
     /// The ticket opened for the call.
     pub ticket_id: Option<i64>,
+    /// The wait announced on entering the queue, for the announcements' accuracy [IVR-5].
+    pub announced_wait_seconds: Option<i64>,
 }
 
 impl CallRecord {
     /// The serialized field names, in order: the JSON keys of `GET /api/calls` and the CSV
     /// header of `export-calls`.
-    pub const COLUMNS: [&'static str; 18] = [
+    pub const COLUMNS: [&'static str; 19] = [
         "id",
         "channel",
         "from",
@@ -277,6 +281,7 @@ impl CallRecord {
         "outcome",
         "recording_path",
         "ticket_id",
+        "announced_wait_seconds",
     ];
 }
 
@@ -376,6 +381,7 @@ mod tests {
             outcome: Some(Outcome::AbandonedQueue),
             recording_path: None,
             ticket_id: None,
+            announced_wait_seconds: Some(60),
         };
         let json = serde_json::to_value(&record).unwrap();
         let keys: Vec<&str> = json

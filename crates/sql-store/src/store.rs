@@ -139,6 +139,7 @@ impl Store {
                 .bind(update.outcome.map(Outcome::as_str))
                 .bind(update.recording_path.as_deref())
                 .bind(update.ticket_id)
+                .bind(update.announced_wait_seconds)
                 .execute(&mut *tx)
                 .await
                 .map_err(classify)?
@@ -401,6 +402,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_crm.sql"),
         include_str!("../migrations/postgres/0002_crm.sql"),
     ),
+    (
+        3,
+        "announced_wait",
+        include_str!("../migrations/sqlite/0003_announced_wait.sql"),
+        include_str!("../migrations/postgres/0003_announced_wait.sql"),
+    ),
 ];
 
 /// Expands `$body` once per pool type with `$pool` bound to the concrete pool.
@@ -420,7 +427,7 @@ macro_rules! select_calls {
         concat!(
             "SELECT id, channel, trunk, dialled, caller, started_at, operator_requested_at, ",
             "answered_at, ended_at, queue, agent, wait_seconds, talk_seconds, hangup_side, ",
-            "hangup_cause, outcome, recording_path, ticket_id FROM calls ",
+            "hangup_cause, outcome, recording_path, ticket_id, announced_wait_seconds FROM calls ",
             $rest
         )
     };
@@ -439,7 +446,8 @@ const UPDATE_CALL: &str = "UPDATE calls SET \
     hangup_cause = COALESCE($10, hangup_cause), \
     outcome = COALESCE($11, outcome), \
     recording_path = COALESCE($12, recording_path), \
-    ticket_id = COALESCE($13, ticket_id) \
+    ticket_id = COALESCE($13, ticket_id), \
+    announced_wait_seconds = COALESCE($14, announced_wait_seconds) \
     WHERE id = $1";
 
 const DERIVE_DURATIONS: &str = "UPDATE calls SET \
@@ -542,6 +550,7 @@ where
         outcome: parse_opt(row, "outcome", Outcome::parse)?,
         recording_path: get(row, "recording_path")?,
         ticket_id: get(row, "ticket_id")?,
+        announced_wait_seconds: get(row, "announced_wait_seconds")?,
     })
 }
 

@@ -226,6 +226,7 @@ struct Shared {
 }
 
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // writes are the common case; boxing them costs an allocation each
 enum Command {
     Write(Write),
     Flush(oneshot::Sender<()>),

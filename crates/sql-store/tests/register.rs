@@ -46,7 +46,7 @@ async fn schema_value(store: &Store, key: &str) -> String {
 async fn sla9_migrations_apply_at_open_and_are_idempotent() {
     for db in backends("migrations").await {
         let TestDb { store, url, .. } = &db;
-        assert_eq!(schema_value(store, "version").await, "2", "{}", db.label);
+        assert_eq!(schema_value(store, "version").await, "3", "{}", db.label);
         assert_eq!(
             schema_value(store, "time_encoding").await,
             "unix_epoch_milliseconds_utc"

@@ -89,6 +89,11 @@ impl CallCtx<'_> {
                         let ring = self.shared.cfg.acd.queues.iter().find(|c| c.name.0 == q.queue).map_or(self.shared.call_config.ring_timeout, |c| c.ring_timeout);
                         out.push(CallInput::Connect { plan: TargetPlan { groups: vec![targets] }, ring_timeout: ring + Duration::from_secs(5) });
                     }
+                    QueueStep::AnnouncedWait(wait) => {
+                        if let Some(r) = register.as_deref_mut() {
+                            r.announced_wait(wait.as_secs());
+                        }
+                    }
                     QueueStep::StartVoicemail => {
                         if let Some(r) = register.as_deref_mut() {
                             r.voicemail();
