@@ -36,6 +36,10 @@ pub(crate) enum QueueStep {
     Talking { agent: String },
     /// The expected wait was announced: store it next to the real wait [IVR-5].
     AnnouncedWait(Duration),
+    /// Put the caller through to this external number (a queue exit) [TEL-6].
+    TransferOut(String),
+    /// The external destination answered: the call left the engine.
+    TransferredOut,
     /// Record the caller's message (after the beep) [VM-1].
     StartVoicemail,
     /// Stop recording and file the message with its ticket [VM-1, CRM-3].
@@ -61,6 +65,8 @@ enum Phase {
     Recording { until: Instant },
     /// Leaving: a message then hang-up.
     Leaving,
+    /// Put through to an external destination (the secondary site) [TEL-6].
+    TransferringOut,
     /// Over.
     Done,
 }
@@ -212,6 +218,7 @@ impl QueueCall {
                         QueueStep::Talking { agent },
                     ]
                 }
+                Phase::TransferringOut => vec![QueueStep::TransferredOut],
                 other => {
                     self.phase = other;
                     Vec::new()
@@ -228,6 +235,7 @@ impl QueueCall {
                     };
                     vec![QueueStep::Acd(AcdInput::OfferFailed { call: self.id, agent: AgentId::new(agent.as_str()), reason })]
                 }
+                Phase::TransferringOut => self.transfer_out_failed(),
                 other => {
                     self.phase = other;
                     Vec::new()
@@ -238,7 +246,7 @@ impl QueueCall {
                     Phase::Connected { .. } => Some(AcdInput::CallEnded { call: self.id }),
                     Phase::Waiting | Phase::Ringing { .. } => Some(AcdInput::CallerLeft { call: self.id }),
                     Phase::Leaving if !self.closed => Some(AcdInput::CallerLeft { call: self.id }),
-                    Phase::Setup | Phase::Done | Phase::Closed | Phase::Recording { .. } | Phase::Leaving => None,
+                    Phase::Setup | Phase::Done | Phase::Closed | Phase::Recording { .. } | Phase::Leaving | Phase::TransferringOut => None,
                 };
                 self.phase = Phase::Done;
                 step.map(QueueStep::Acd).into_iter().collect()
@@ -293,21 +301,50 @@ impl QueueCall {
                 steps
             }
             AcdEvent::Exit { action } => {
-                // Voicemail, external destinations and callbacks come with the IVR issue;
-                // until then every exit says goodbye and hangs up (documented).
+                // The ACD took the caller out of the queue (max wait, max length, no agents,
+                // the exit key) [ACD-7, TEL-6]: voicemail, the secondary site, or a message
+                // and goodbye. A callback exit keeps the caller's place in the ACD and needs an
+                // outbound call, which the engine does not place yet: goodbye.
                 tracing::info!(?action, "caller leaves the queue");
+                let mut steps = Vec::new();
                 if matches!(self.phase, Phase::Ringing { .. }) {
-                    return vec![QueueStep::Call(CallInput::CancelConnect)];
+                    steps.push(QueueStep::Call(CallInput::CancelConnect));
                 }
-                self.phase = Phase::Leaving;
+                // Not queued any more: nothing to tell the ACD at the end.
+                self.closed = true;
+                self.pending_announcement = None;
                 self.speaking = true;
-                let prompt = match action {
-                    acd_engine::ExitAction::MessageAndHangup(p) => p,
-                    _ => "it/arrivederci".to_owned(),
-                };
-                vec![QueueStep::Call(CallInput::Play { prompts: vec![prompt], barge_in: false })]
+                match action {
+                    acd_engine::ExitAction::Voicemail(mailbox) => {
+                        self.mailbox = mailbox;
+                        self.phase = Phase::Closed;
+                        let prompts = vec!["it/segreteria".to_owned(), "it/beep".to_owned()];
+                        steps.push(QueueStep::Call(CallInput::Play { prompts, barge_in: false }));
+                    }
+                    acd_engine::ExitAction::External(number) => {
+                        self.phase = Phase::TransferringOut;
+                        self.speaking = false;
+                        steps.push(QueueStep::TransferOut(number));
+                    }
+                    acd_engine::ExitAction::MessageAndHangup(prompt) => {
+                        self.phase = Phase::Leaving;
+                        steps.push(QueueStep::Call(CallInput::Play { prompts: vec![prompt], barge_in: false }));
+                    }
+                    acd_engine::ExitAction::Queue(_) | acd_engine::ExitAction::Callback => {
+                        self.phase = Phase::Leaving;
+                        steps.push(QueueStep::Call(CallInput::Play { prompts: vec!["it/arrivederci".into()], barge_in: false }));
+                    }
+                }
+                steps
             }
         }
+    }
+
+    /// The secondary site could not be reached: goodbye.
+    pub(crate) fn transfer_out_failed(&mut self) -> Vec<QueueStep> {
+        self.phase = Phase::Leaving;
+        self.speaking = true;
+        vec![QueueStep::Call(CallInput::Play { prompts: vec!["it/arrivederci".into()], barge_in: false })]
     }
 
     /// The agent's phones could not be looked up or there are none.
@@ -438,6 +475,30 @@ mod tests {
         assert_eq!(q.on_call_event(&CallEvent::Disconnected, Instant::now()), vec![QueueStep::Music]);
         let steps = q.on_acd_event(AcdEvent::Offer { agent: "2011".into(), waited: Duration::from_secs(30) });
         assert_eq!(steps, vec![QueueStep::Ring { agent: "2011".into(), waited: Duration::from_secs(30) }]);
+    }
+
+    #[test]
+    fn acd_7_a_voicemail_exit_takes_a_message_and_an_external_exit_goes_out() {
+        let t0 = Instant::now();
+        let mut q = answered();
+        q.on_call_event(&CallEvent::PlaybackDone { completed: true }, t0);
+        let steps = q.on_acd_event(AcdEvent::Exit { action: acd_engine::ExitAction::Voicemail("verde".into()) });
+        assert!(matches!(&steps[0], QueueStep::Call(CallInput::Play { prompts, .. }) if prompts == &["it/segreteria", "it/beep"]));
+        assert_eq!(q.mailbox, "verde");
+        assert_eq!(q.on_call_event(&CallEvent::PlaybackDone { completed: true }, t0), vec![QueueStep::StartVoicemail]);
+        let steps = q.on_call_event(&CallEvent::Ended { cause: call_control::io::HangupCause::CallerHangup }, t0);
+        assert_eq!(steps, vec![QueueStep::StopVoicemail], "the caller left the queue already: nothing for the ACD");
+
+        let mut q = answered();
+        q.on_acd_event(AcdEvent::Offer { agent: "2001".into(), waited: Duration::ZERO });
+        let steps = q.on_acd_event(AcdEvent::Exit { action: acd_engine::ExitAction::External("0874000999".into()) });
+        assert_eq!(steps, vec![QueueStep::Call(CallInput::CancelConnect), QueueStep::TransferOut("0874000999".into())]);
+        assert_eq!(q.on_call_event(&CallEvent::Connected, t0), vec![QueueStep::TransferredOut]);
+
+        let mut q = answered();
+        q.on_acd_event(AcdEvent::Exit { action: acd_engine::ExitAction::External("0874000999".into()) });
+        let steps = q.on_call_event(&CallEvent::ConnectFailed { cause: ConnectFailure::Unreachable }, t0);
+        assert!(matches!(&steps[0], QueueStep::Call(CallInput::Play { prompts, .. }) if prompts == &["it/arrivederci"]));
     }
 
     #[test]

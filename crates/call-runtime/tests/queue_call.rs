@@ -235,3 +235,76 @@ async fn vm_1_out_of_hours_the_caller_leaves_a_message_filed_as_a_ticket_with_th
     let _ = std::fs::remove_dir_all(prompts);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn acd_7_max_wait_sends_the_caller_to_voicemail() {
+    let prompts = short_prompts("queue-exit", &["benvenuto_numero_verde", "segreteria", "beep", "messaggio_registrato", "arrivederci"]);
+    let dir = std::env::temp_dir().join(format!("centralino-queue-exit-{}", std::process::id()));
+    let store = sql_store::Store::open(&format!("sqlite://{}/calls.db?mode=rwc", dir.display())).await.unwrap();
+    let (writer, _task) = sql_store::StoreWriter::spawn(store.clone(), sql_store::WriterConfig::default());
+    let mut cfg = config(44200, prompts.clone());
+    // Nobody answers within a second: the queue's exit is the voicemail box.
+    cfg.acd.queues[0].max_wait = Some((Duration::from_secs(1), acd_engine::ExitAction::Voicemail("verde".into())));
+    cfg.voicemail_dir = dir.join("voicemail");
+    let rt = Runtime::start_with_register(cfg, Some(writer.clone())).await.unwrap();
+    let engine = rt.sip_addr();
+    let mut cti = rt.cti().subscribe();
+
+    let carrier = UdpSocket::bind("127.0.0.11:0").await.unwrap();
+    let ca = carrier.local_addr().unwrap();
+    let media = UdpSocket::bind("127.0.0.11:0").await.unwrap();
+    let body = sdp("127.0.0.11", media.local_addr().unwrap().port());
+    let invite = format!(
+        "INVITE sip:800904277@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {ca};branch=z9hG4bKx1\r\nFrom: <sip:3330001234@{ca}>;tag=c1\r\n\
+         To: <sip:800904277@{engine}>\r\nCall-ID: exit1\r\nCSeq: 1 INVITE\r\nContact: <sip:caller@{ca}>\r\nMax-Forwards: 70\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    carrier.send_to(invite.as_bytes(), engine).await.unwrap();
+    let ok = response(&carrier, 200).await;
+    let to = ok.headers.get(&HeaderName::To).unwrap().to_owned();
+    let in_dialog = |method: &str, cseq: u32, extra: &str, body: &str| {
+        format!(
+            "{method} sip:centralino@{engine} SIP/2.0\r\nVia: SIP/2.0/UDP {ca};branch=z9hG4bKx{method}{cseq}\r\nFrom: <sip:3330001234@{ca}>;tag=c1\r\n\
+             To: {to}\r\nCall-ID: exit1\r\nCSeq: {cseq} {method}\r\nMax-Forwards: 70\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    carrier.send_to(in_dialog("ACK", 1, "", "").as_bytes(), engine).await.unwrap();
+    event(&mut cti, "call.queued").await;
+    // The caller speaks after the beep (about 1.6 s in), then presses #.
+    let relay_a: SocketAddr = format!("127.0.0.1:{}", media_port(&ok.body)).parse().unwrap();
+    let until = tokio::time::Instant::now() + Duration::from_millis(3000);
+    let mut seq = 0u16;
+    while tokio::time::Instant::now() < until {
+        seq += 1;
+        let mut rtp = vec![0x80, 8];
+        rtp.extend_from_slice(&seq.to_be_bytes());
+        rtp.extend_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+        rtp.extend_from_slice(&[7, 7, 7, 7]);
+        rtp.extend_from_slice(&[0x55; 160]);
+        media.send_to(&rtp, relay_a).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let info = in_dialog("INFO", 2, "Content-Type: application/dtmf-relay\r\n", "Signal=#\r\nDuration=160\r\n");
+    carrier.send_to(info.as_bytes(), engine).await.unwrap();
+    let created = event(&mut cti, "voicemail.created").await;
+    assert_eq!(created["queue"].as_str(), Some("verde"));
+    let bye = loop {
+        if let Message::Request(r) = recv(&carrier).await
+            && r.method.as_str() == "BYE"
+        {
+            break r;
+        }
+    };
+    carrier.send_to(support::ok_to(&bye).as_bytes(), via_source(&bye)).await.unwrap();
+    event(&mut cti, "call.ended").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    writer.flush().await.unwrap();
+    let row = store.calls(1, None).await.unwrap().remove(0);
+    assert_eq!(row.outcome, Some(sql_store::Outcome::Voicemail), "{row:?}");
+    let ticket = store.ticket(row.ticket_id.unwrap()).await.unwrap().unwrap();
+    assert_eq!(ticket.attachments.len(), 1, "the message is attached");
+    let _ = std::fs::remove_dir_all(prompts);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -89,6 +89,23 @@ impl CallCtx<'_> {
                         let ring = self.shared.cfg.acd.queues.iter().find(|c| c.name.0 == q.queue).map_or(self.shared.call_config.ring_timeout, |c| c.ring_timeout);
                         out.push(CallInput::Connect { plan: TargetPlan { groups: vec![targets] }, ring_timeout: ring + Duration::from_secs(5) });
                     }
+                    QueueStep::TransferOut(number) => {
+                        let (reply, wait) = tokio::sync::oneshot::channel();
+                        let asked = core.send(CoreCmd::DialTargets { number, reply }).await.is_ok();
+                        let plan = if asked { wait.await.unwrap_or_default() } else { TargetPlan::default() };
+                        if plan.groups.iter().all(Vec::is_empty) {
+                            warn!("queue exit: no route to the external destination");
+                            pending.extend(q.transfer_out_failed());
+                        } else {
+                            out.push(CallInput::Connect { plan, ring_timeout: Duration::from_secs(30) });
+                        }
+                    }
+                    QueueStep::TransferredOut => {
+                        info!("caller put through to the external destination");
+                        if let Some(r) = register.as_deref_mut() {
+                            r.transferred_out();
+                        }
+                    }
                     QueueStep::AnnouncedWait(wait) => {
                         if let Some(r) = register.as_deref_mut() {
                             r.announced_wait(wait.as_secs());
