@@ -13,7 +13,7 @@ use sql_store::{NewTicket, TicketFilter, TicketPatch, UnixMillis};
 
 use crate::calls::parse_limit;
 use crate::error::{ApiError, json_object, only_fields, opt_str, req_str};
-use crate::{ApiState, Principal};
+use crate::ApiState;
 
 /// `GET /api/tickets?caller=&state=&offline=&limit=`.
 pub(crate) async fn list(State(s): State<ApiState>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
@@ -232,11 +232,4 @@ fn patch_from(map: &serde_json::Map<String, serde_json::Value>) -> Result<Ticket
         suggested_office: text("suggested_office")?,
         answer: text("answer")?,
     })
-}
-
-/// Who may see a ticket: everyone signed in works tickets (levels I and II share them);
-/// kept as a function so a need-to-know rule has one place to go.
-#[allow(dead_code)]
-fn may_read(_who: &Principal) -> bool {
-    true
 }
