@@ -544,6 +544,19 @@ pub(crate) fn prompt_codec(codec: AudioCodec) -> media_relay::prompts::AudioCode
     }
 }
 
+/// How long a transferred call's destination (an office, the secondary site) may ring.
+const TRANSFER_RING: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Where `number` is reached from inside the engine (the dial plan as an internal caller:
+/// an agent's phones, an office through the PBX trunk); `None` when it has no route or no
+/// live destination [IVR-6, TEL-6].
+async fn route_of(core: &mpsc::Sender<CoreCmd>, number: String) -> Option<TargetPlan> {
+    let (reply, wait) = tokio::sync::oneshot::channel();
+    core.send(CoreCmd::DialTargets { number, reply }).await.ok()?;
+    let plan = wait.await.ok()?;
+    (!plan.groups.iter().all(Vec::is_empty)).then_some(plan)
+}
+
 /// A mutex's value even if a panicking holder poisoned it (the data is plain).
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)

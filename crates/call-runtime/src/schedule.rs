@@ -24,16 +24,21 @@ impl Schedules {
         Schedules { calendars: Mutex::new(calendars) }
     }
 
+    /// The calendars, even after a panicking holder (they are plain values).
+    fn calendars(&self) -> std::sync::MutexGuard<'_, HashMap<String, Calendar>> {
+        self.calendars.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The service's state at `at`; a service without a calendar is always open.
     pub(crate) fn status(&self, service: &str, at: SystemTime) -> Status {
         let secs = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let calendars = self.calendars.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let calendars = self.calendars();
         calendars.get(service).map_or(Status::Open, |c| c.status(secs))
     }
 
     /// Sets a service's override.
     pub(crate) fn set_override(&self, service: &str, mode: Override) -> Result<(), UnknownService> {
-        let mut calendars = self.calendars.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut calendars = self.calendars();
         let calendar = calendars.get_mut(service).ok_or_else(|| UnknownService(service.to_owned()))?;
         calendar.set_override(mode);
         Ok(())
@@ -43,14 +48,14 @@ impl Schedules {
     /// off-line work [SLA-6]); `None` without a calendar.
     pub(crate) fn add_working_time(&self, service: &str, at: SystemTime, seconds: i64) -> Option<SystemTime> {
         let secs = at.duration_since(SystemTime::UNIX_EPOCH).ok().and_then(|d| i64::try_from(d.as_secs()).ok())?;
-        let calendars = self.calendars.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let calendars = self.calendars();
         let due = calendars.get(service)?.add_working_time(secs, seconds)?;
         Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(due).ok()?))
     }
 
     /// A service's override now.
     pub(crate) fn override_mode(&self, service: &str) -> Option<Override> {
-        let calendars = self.calendars.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let calendars = self.calendars();
         calendars.get(service).map(Calendar::override_mode)
     }
 }

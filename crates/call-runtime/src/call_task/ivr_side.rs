@@ -5,7 +5,7 @@
 //! voicemail box, a transfer to an office through the PBX, a callback request.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use call_control::io::{CallEvent, CallInput};
 use ivr_script::{BargeIn, Destination, IvrAction, IvrInput, Run, Script};
@@ -16,9 +16,6 @@ use super::CallCtx;
 use crate::queue_call::{QueueCall, QueueStep};
 
 use crate::{CoreCmd, now};
-
-/// How long an office's phone may ring before the IVR takes the "no answer" branch.
-const TRANSFER_RING: Duration = Duration::from_secs(30);
 
 /// A running script and what it waits for.
 pub(super) struct IvrSide {
@@ -117,16 +114,16 @@ impl CallCtx<'_> {
                     let number = match &destination {
                         Destination::Extension(n) | Destination::Office(n) | Destination::External(n) => n.clone(),
                     };
-                    let (reply, wait) = tokio::sync::oneshot::channel();
-                    let asked = core.send(CoreCmd::DialTargets { number: number.clone(), reply }).await.is_ok();
-                    let plan = if asked { wait.await.unwrap_or_default() } else { Default::default() };
-                    if plan.groups.iter().all(Vec::is_empty) {
-                        debug!("IVR transfer: no route");
-                        side.run.handle(IvrInput::TransferFailed, now());
-                    } else {
-                        info!("IVR: transfer to an office");
-                        side.transferring = true;
-                        out.push(CallInput::Connect { plan, ring_timeout: TRANSFER_RING });
+                    match super::route_of(core, number).await {
+                        None => {
+                            debug!("IVR transfer: no route");
+                            side.run.handle(IvrInput::TransferFailed, now());
+                        }
+                        Some(plan) => {
+                            info!("IVR: transfer to an office");
+                            side.transferring = true;
+                            out.push(CallInput::Connect { plan, ring_timeout: super::TRANSFER_RING });
+                        }
                     }
                 }
                 IvrAction::Callback { number, about } => {

@@ -90,14 +90,12 @@ impl CallCtx<'_> {
                         out.push(CallInput::Connect { plan: TargetPlan { groups: vec![targets] }, ring_timeout: ring + Duration::from_secs(5) });
                     }
                     QueueStep::TransferOut(number) => {
-                        let (reply, wait) = tokio::sync::oneshot::channel();
-                        let asked = core.send(CoreCmd::DialTargets { number, reply }).await.is_ok();
-                        let plan = if asked { wait.await.unwrap_or_default() } else { TargetPlan::default() };
-                        if plan.groups.iter().all(Vec::is_empty) {
-                            warn!("queue exit: no route to the external destination");
-                            pending.extend(q.transfer_out_failed());
-                        } else {
-                            out.push(CallInput::Connect { plan, ring_timeout: Duration::from_secs(30) });
+                        match super::route_of(core, number).await {
+                            None => {
+                                warn!("queue exit: no route to the external destination");
+                                pending.extend(q.transfer_out_failed());
+                            }
+                            Some(plan) => out.push(CallInput::Connect { plan, ring_timeout: super::TRANSFER_RING }),
                         }
                     }
                     QueueStep::TransferredOut => {
